@@ -1,0 +1,113 @@
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Options configure how a device is opened. Zero values mean defaults.
+type Options struct {
+	// Threads caps the CPU backend's worker goroutines (default GOMAXPROCS).
+	Threads int
+	// Context selects how the GL backend makes its context: "" or "auto"
+	// tries headless EGL (device platform, Mesa surfaceless, default
+	// display); "egl" forces EGL; "glfw" uses a hidden GLFW window (only in
+	// builds with the glfw tag). The GLNN_GL_CONTEXT environment variable
+	// supplies it when empty.
+	Context string
+	// Debug turns on driver validation (a GL debug context) where available.
+	Debug bool
+}
+
+// Opener opens a device of one backend.
+type Opener func(Options) (Device, error)
+
+var (
+	regMu   sync.Mutex
+	openers = map[string]Opener{}
+)
+
+// Register makes a backend available under name ("cpu", "gl"). It panics if
+// the name is taken; backends call it from init.
+func Register(name string, open Opener) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := openers[name]; dup {
+		panic("backend: Register called twice for " + name)
+	}
+	openers[name] = open
+}
+
+// Backends lists the registered backend names in order.
+func Backends() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	names := make([]string, 0, len(openers))
+	for n := range openers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func opener(name string) (Opener, bool) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	o, ok := openers[name]
+	return o, ok
+}
+
+// ErrUnknownBackend is returned by Open for a name nothing registered.
+var ErrUnknownBackend = errors.New("unknown device")
+
+// Open opens a device by name: "cpu"; "gpu" or "gl" for the OpenGL backend
+// (which accepts a software renderer); or "auto", which is OpenAuto without
+// its explanation.
+func Open(name string, opts Options) (Device, error) {
+	switch strings.ToLower(name) {
+	case "auto", "":
+		d, _, err := OpenAuto(opts)
+		return d, err
+	case "gpu":
+		name = "gl"
+	}
+	o, ok := opener(strings.ToLower(name))
+	if !ok {
+		return nil, fmt.Errorf("%w %q (registered: %s)", ErrUnknownBackend, name, strings.Join(Backends(), ", "))
+	}
+	return o(opts)
+}
+
+// OpenAuto opens the GL backend when it gives a hardware context with
+// OpenGL ≥ 4.3, and the CPU backend otherwise. A software renderer is
+// never chosen. The returned string says which device was chosen and why.
+func OpenAuto(opts Options) (Device, string, error) {
+	var why string
+	if o, ok := opener("gl"); ok {
+		d, err := o(opts)
+		switch {
+		case err != nil:
+			why = "GPU unavailable (" + err.Error() + ")"
+		case d.Info().Software:
+			why = "GPU is a software renderer (" + d.Info().Renderer + ")"
+			d.Close()
+		default:
+			i := d.Info()
+			return d, fmt.Sprintf("chose gl: %s (%s, %s)", i.Renderer, i.Version, i.Context), nil
+		}
+	} else {
+		why = "GPU backend not linked into this program"
+	}
+	o, ok := opener("cpu")
+	if !ok {
+		return nil, why, fmt.Errorf("no usable device: %s, and the cpu backend is not linked", why)
+	}
+	d, err := o(opts)
+	if err != nil {
+		return nil, why, err
+	}
+	return d, fmt.Sprintf("chose cpu: %s", why), nil
+}
