@@ -1,0 +1,304 @@
+//go:build cgo
+
+package gl
+
+/*
+#cgo pkg-config: egl
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+
+#ifndef EGL_PLATFORM_SURFACELESS_MESA
+#define EGL_PLATFORM_SURFACELESS_MESA 0x31DD
+#endif
+#ifndef EGL_PLATFORM_DEVICE_EXT
+#define EGL_PLATFORM_DEVICE_EXT 0x313F
+#endif
+#ifndef EGL_CONTEXT_OPENGL_DEBUG
+#define EGL_CONTEXT_OPENGL_DEBUG 0x31B0
+#endif
+#ifndef EGL_CONTEXT_FLAGS_KHR
+#define EGL_CONTEXT_FLAGS_KHR 0x30FC
+#endif
+#ifndef EGL_CONTEXT_OPENGL_DEBUG_BIT_KHR
+#define EGL_CONTEXT_OPENGL_DEBUG_BIT_KHR 0x0001
+#endif
+#ifndef EGL_NO_CONFIG_KHR
+#define EGL_NO_CONFIG_KHR ((EGLConfig)0)
+#endif
+
+typedef EGLBoolean (*glnn_query_devices_fn)(EGLint, EGLDeviceEXT*, EGLint*);
+typedef const char* (*glnn_query_device_string_fn)(EGLDeviceEXT, EGLint);
+typedef EGLDisplay (*glnn_get_platform_display_fn)(EGLenum, void*, const EGLint*);
+
+// glnn_has_ext reports whether the space-separated list holds name.
+static int glnn_has_ext(const char* list, const char* name) {
+	if (list == NULL) return 0;
+	size_t n = strlen(name);
+	const char* p = list;
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int glnn_client_has(const char* name) {
+	return glnn_has_ext(eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS), name);
+}
+
+// glnn_query_devices fills devs (up to max) and returns how many, or -1
+// when EGL_EXT_device_enumeration is missing.
+static int glnn_query_devices(EGLDeviceEXT* devs, int max) {
+	glnn_query_devices_fn f = (glnn_query_devices_fn)eglGetProcAddress("eglQueryDevicesEXT");
+	if (f == NULL) return -1;
+	EGLint n = 0;
+	if (!f(max, devs, &n)) return -1;
+	return n;
+}
+
+// glnn_device_is_software reports whether an EGL device is Mesa's software
+// device.
+static int glnn_device_is_software(EGLDeviceEXT dev) {
+	glnn_query_device_string_fn f = (glnn_query_device_string_fn)eglGetProcAddress("eglQueryDeviceStringEXT");
+	if (f == NULL) return 0;
+	return glnn_has_ext(f(dev, EGL_EXTENSIONS), "EGL_MESA_device_software");
+}
+
+static EGLDisplay glnn_platform_display(EGLenum platform, void* native) {
+	glnn_get_platform_display_fn f = (glnn_get_platform_display_fn)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	if (f == NULL) return EGL_NO_DISPLAY;
+	return f(platform, native, NULL);
+}
+
+static EGLDisplay glnn_default_display(void) { return eglGetDisplay(EGL_DEFAULT_DISPLAY); }
+
+// glnn_make_context creates an OpenGL 4.3 core context on an initialised
+// display and makes it current on the calling thread with no surface (or
+// a 1×1 pbuffer where surfaceless contexts are missing). It returns
+// EGL_SUCCESS or the EGL error, with *step naming the call that failed.
+static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, EGLSurface* surfOut, const char** step) {
+	*ctxOut = EGL_NO_CONTEXT;
+	*surfOut = EGL_NO_SURFACE;
+	*step = "eglBindAPI(EGL_OPENGL_API)";
+	if (!eglBindAPI(EGL_OPENGL_API)) return eglGetError();
+	const char* exts = eglQueryString(dpy, EGL_EXTENSIONS);
+	EGLConfig cfg = EGL_NO_CONFIG_KHR;
+	int noConfig = glnn_has_ext(exts, "EGL_KHR_no_config_context") || glnn_has_ext(exts, "EGL_MESA_configless_context");
+	if (!noConfig) {
+		EGLint attrs[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_NONE};
+		EGLint n = 0;
+		*step = "eglChooseConfig(EGL_OPENGL_BIT)";
+		if (!eglChooseConfig(dpy, attrs, &cfg, 1, &n)) return eglGetError();
+		if (n < 1) return EGL_BAD_CONFIG;
+	}
+	EGLint a[] = {
+		EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3,
+		EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
+		EGL_NONE, EGL_NONE, EGL_NONE};
+	EGLContext ctx = EGL_NO_CONTEXT;
+	*step = "eglCreateContext(OpenGL 4.3 core)";
+	if (debug) {
+		a[6] = EGL_CONTEXT_OPENGL_DEBUG; a[7] = EGL_TRUE;
+		ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
+		if (ctx == EGL_NO_CONTEXT) {
+			a[6] = EGL_CONTEXT_FLAGS_KHR; a[7] = EGL_CONTEXT_OPENGL_DEBUG_BIT_KHR;
+			ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
+		}
+		a[6] = EGL_NONE; a[7] = EGL_NONE;
+	}
+	if (ctx == EGL_NO_CONTEXT) ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
+	if (ctx == EGL_NO_CONTEXT) return eglGetError();
+	*step = "eglMakeCurrent(no surface)";
+	if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+		EGLint err = eglGetError();
+		EGLSurface surf = EGL_NO_SURFACE;
+		if (cfg != EGL_NO_CONFIG_KHR) {
+			EGLint pb[] = {EGL_WIDTH, 1, EGL_HEIGHT, 1, EGL_NONE};
+			surf = eglCreatePbufferSurface(dpy, cfg, pb);
+		}
+		if (surf == EGL_NO_SURFACE || !eglMakeCurrent(dpy, surf, surf, ctx)) {
+			if (surf != EGL_NO_SURFACE) {
+				err = eglGetError();
+				eglDestroySurface(dpy, surf);
+			}
+			eglDestroyContext(dpy, ctx);
+			return err;
+		}
+		*surfOut = surf;
+	}
+	*ctxOut = ctx;
+	return EGL_SUCCESS;
+}
+
+static void glnn_destroy_context(EGLDisplay dpy, EGLContext ctx, EGLSurface surf) {
+	eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	if (surf != EGL_NO_SURFACE) eglDestroySurface(dpy, surf);
+	eglDestroyContext(dpy, ctx);
+	eglReleaseThread();
+}
+
+static void* glnn_egl_proc(const char* name) { return (void*)eglGetProcAddress(name); }
+*/
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// eglContext is a headless EGL context, current on the thread that made it.
+type eglContext struct {
+	dpy   C.EGLDisplay
+	ctx   C.EGLContext
+	surf  C.EGLSurface
+	route string
+}
+
+// EGL displays are per-process singletons: two devices on the same
+// platform share one, so eglTerminate waits for the last of them.
+var (
+	eglMu   sync.Mutex
+	eglRefs = map[C.EGLDisplay]int{}
+)
+
+// eglInitialize initialises dpy and counts the reference.
+func eglInitialize(dpy C.EGLDisplay) C.EGLint {
+	eglMu.Lock()
+	defer eglMu.Unlock()
+	var major, minor C.EGLint
+	if C.eglInitialize(dpy, &major, &minor) == C.EGL_FALSE {
+		return C.eglGetError()
+	}
+	eglRefs[dpy]++
+	return C.EGL_SUCCESS
+}
+
+// eglUnref drops a reference to dpy and terminates it after the last one.
+func eglUnref(dpy C.EGLDisplay) {
+	eglMu.Lock()
+	defer eglMu.Unlock()
+	eglRefs[dpy]--
+	if eglRefs[dpy] <= 0 {
+		delete(eglRefs, dpy)
+		C.eglTerminate(dpy)
+	}
+}
+
+// newEGLContext makes a headless OpenGL 4.3 core context current on the
+// calling (locked) thread, trying the EGL device platform's hardware
+// devices, Mesa's surfaceless platform, the device platform's software
+// devices, then the default display.
+// The error lists why each route failed.
+func newEGLContext(debug bool) (*eglContext, error) {
+	var why []string
+	dbg := C.int(0)
+	if debug {
+		dbg = 1
+	}
+	try := func(route string, dpy C.EGLDisplay) *eglContext {
+		if dpy == 0 {
+			why = append(why, route+": no display")
+			return nil
+		}
+		if e := eglInitialize(dpy); e != C.EGL_SUCCESS {
+			why = append(why, fmt.Sprintf("%s: eglInitialize: %s", route, eglErrorName(e)))
+			return nil
+		}
+		var ctx C.EGLContext
+		var surf C.EGLSurface
+		var step *C.char
+		if e := C.glnn_make_context(dpy, dbg, &ctx, &surf, &step); e != C.EGL_SUCCESS {
+			why = append(why, fmt.Sprintf("%s: %s: %s", route, C.GoString(step), eglErrorName(e)))
+			eglUnref(dpy)
+			return nil
+		}
+		return &eglContext{dpy: dpy, ctx: ctx, surf: surf, route: route}
+	}
+
+	// The device platform lists hardware devices and, on Mesa, a software
+	// one: hardware first, then Mesa's surfaceless platform (which picks a
+	// render node or falls back to llvmpipe), then the software device.
+	var devs []C.EGLDeviceEXT
+	if C.glnn_client_has(cstr("EGL_EXT_platform_device\x00")) != 0 {
+		devs = make([]C.EGLDeviceEXT, 16)
+		n := int(C.glnn_query_devices(&devs[0], C.int(len(devs))))
+		switch {
+		case n < 0:
+			why = append(why, "egl-device: eglQueryDevicesEXT failed")
+			n = 0
+		case n == 0:
+			why = append(why, "egl-device: no devices")
+		}
+		devs = devs[:n]
+	} else {
+		why = append(why, "egl-device: EGL_EXT_platform_device missing")
+	}
+	tryDevices := func(software bool) *eglContext {
+		for i, dev := range devs {
+			if (C.glnn_device_is_software(dev) != 0) != software {
+				continue
+			}
+			dpy := C.glnn_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(dev))
+			if c := try(fmt.Sprintf("egl-device #%d", i), dpy); c != nil {
+				c.route = "egl-device"
+				return c
+			}
+		}
+		return nil
+	}
+	if c := tryDevices(false); c != nil {
+		return c, nil
+	}
+	if C.glnn_client_has(cstr("EGL_MESA_platform_surfaceless\x00")) != 0 {
+		if c := try("egl-surfaceless", C.glnn_platform_display(C.EGL_PLATFORM_SURFACELESS_MESA, nil)); c != nil {
+			return c, nil
+		}
+	} else {
+		why = append(why, "egl-surfaceless: EGL_MESA_platform_surfaceless missing")
+	}
+	if c := tryDevices(true); c != nil {
+		return c, nil
+	}
+	if c := try("egl-default", C.glnn_default_display()); c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("no EGL context (%s)", strings.Join(why, "; "))
+}
+
+// procAddr resolves a GL function through eglGetProcAddress.
+func (c *eglContext) procAddr(name string) unsafe.Pointer {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	return C.glnn_egl_proc(cs)
+}
+
+func (c *eglContext) kind() string { return c.route }
+
+// destroy releases the context; it must run on the context's thread.
+func (c *eglContext) destroy() {
+	C.glnn_destroy_context(c.dpy, c.ctx, c.surf)
+	eglUnref(c.dpy)
+}
+
+// cstr returns a NUL-terminated Go string constant as a C string pointer
+// that C only reads during the call.
+func cstr(s string) *C.char { return (*C.char)(unsafe.Pointer(unsafe.StringData(s))) }
+
+func eglErrorName(e C.EGLint) string {
+	names := map[C.EGLint]string{
+		0x3000: "EGL_SUCCESS", 0x3001: "EGL_NOT_INITIALIZED", 0x3002: "EGL_BAD_ACCESS",
+		0x3003: "EGL_BAD_ALLOC", 0x3004: "EGL_BAD_ATTRIBUTE", 0x3005: "EGL_BAD_CONFIG",
+		0x3006: "EGL_BAD_CONTEXT", 0x3007: "EGL_BAD_CURRENT_SURFACE", 0x3008: "EGL_BAD_DISPLAY",
+		0x3009: "EGL_BAD_MATCH", 0x300A: "EGL_BAD_NATIVE_PIXMAP", 0x300B: "EGL_BAD_NATIVE_WINDOW",
+		0x300C: "EGL_BAD_PARAMETER", 0x300D: "EGL_BAD_SURFACE", 0x300E: "EGL_CONTEXT_LOST",
+	}
+	if n, ok := names[e]; ok {
+		return n
+	}
+	return fmt.Sprintf("EGL error 0x%X", int(e))
+}

@@ -1,0 +1,442 @@
+//go:build cgo
+
+package gl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glnn/glnn/backend"
+	"github.com/go-gl/gl/v4.5-core/gl"
+)
+
+func TestInfo(t *testing.T) {
+	d := device(t)
+	info := d.Info()
+	t.Logf("%+v (max storage block %d MiB, offset alignment %d)", info, d.limits.maxSSBO>>20, d.limits.align)
+	if info.Backend != "gl" || !strings.HasPrefix(info.Name, "gl: ") || info.Renderer == "" || info.Vendor == "" {
+		t.Errorf("incomplete Info: %+v", info)
+	}
+	switch info.Context {
+	case "egl-device", "egl-surfaceless", "egl-default", "glfw":
+	default:
+		t.Errorf("Info().Context = %q", info.Context)
+	}
+	major, minor, ok := parseGLVersion(info.Version)
+	if !ok || major < 4 || major == 4 && minor < 3 {
+		t.Errorf("Info().Version = %q, want OpenGL ≥ 4.3", info.Version)
+	}
+	if strings.Contains(strings.ToLower(info.Renderer), "llvmpipe") && !info.Software {
+		t.Errorf("llvmpipe reported as hardware: %+v", info)
+	}
+}
+
+func parseGLVersion(v string) (major, minor int, ok bool) {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return 0, 0, false
+	}
+	a, b, found := strings.Cut(f[0], ".")
+	if !found {
+		return 0, 0, false
+	}
+	b, _, _ = strings.Cut(b, ".")
+	major, err1 := strconv.Atoi(a)
+	minor, err2 := strconv.Atoi(b)
+	return major, minor, err1 == nil && err2 == nil
+}
+
+func TestRegistered(t *testing.T) {
+	found := false
+	for _, n := range backend.Backends() {
+		found = found || n == "gl"
+	}
+	if !found {
+		t.Fatalf("gl not registered: %v", backend.Backends())
+	}
+}
+
+// The child process of TestNoEGL: New with no EGL vendor library must
+// return an error, neither panic nor hang.
+const childEnv = "GLNN_GL_TEST_CHILD"
+
+func childMain() int {
+	d, err := New(backend.Options{Context: "egl"})
+	if err == nil {
+		d.Close()
+		fmt.Println("CHILD: opened a device")
+		return 0
+	}
+	fmt.Println("CHILD ERROR:", err)
+	return 0
+}
+
+func TestNoEGL(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "__EGL_VENDOR_LIBRARY_FILENAMES=/nonexistent")
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("New hung without an EGL vendor library:\n%s", out)
+	}
+	if err != nil {
+		t.Fatalf("child failed (%v):\n%s", err, out)
+	}
+	s := string(out)
+	if !strings.Contains(s, "CHILD ERROR: gl: no EGL context") {
+		t.Fatalf("want New to fail with a clear error, got:\n%s", s)
+	}
+	line := s[strings.Index(s, "CHILD ERROR"):]
+	t.Log(strings.TrimSpace(line))
+	if strings.Count(strings.TrimSpace(line), "\n") > 0 {
+		t.Errorf("error spans several lines:\n%s", line)
+	}
+}
+
+func TestUnknownContext(t *testing.T) {
+	_, err := New(backend.Options{Context: "vulkan"})
+	if err == nil || !strings.Contains(err.Error(), "unknown GL context") {
+		t.Fatalf("got %v", err)
+	}
+	if !glfwBuilt {
+		_, err := New(backend.Options{Context: "glfw"})
+		if err == nil || !strings.Contains(err.Error(), "-tags glfw") {
+			t.Fatalf("Context glfw without the tag: got %v", err)
+		}
+	}
+}
+
+func TestShaderCompileError(t *testing.T) {
+	d := device(t)
+	var err error
+	d.onThread(func() error {
+		_, err = compileProgram("broken.comp", "MODE 7", "#version 430\nlayout(local_size_x = 1) in;\nvoid main() { undeclared = 1.0; }\n", nil, nil)
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a broken shader compiled")
+	}
+	msg := err.Error()
+	t.Log(msg)
+	for _, want := range []string{"broken.comp", "MODE 7", "undeclared"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error spans several lines: %q", msg)
+	}
+}
+
+func TestInjectDefines(t *testing.T) {
+	got := injectDefines("#version 430\nbody\n", []string{"A 1", "B 2"})
+	want := "#version 430\n#define A 1\n#define B 2\n#line 2\nbody\n"
+	if got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// TestDeferredError checks that a GL error raised by a queued command is
+// reported by the next Sync, once.
+func TestDeferredError(t *testing.T) {
+	d := device(t)
+	if err := d.Sync(); err != nil {
+		t.Fatalf("Sync before: %v", err)
+	}
+	// No program (name 0) is bound: glDispatchCompute fails with
+	// GL_INVALID_OPERATION.
+	d.onThread(func() error {
+		gl.UseProgram(0)
+		gl.DispatchCompute(1, 1, 1)
+		return nil
+	})
+	err := d.Sync()
+	if err == nil || !strings.Contains(err.Error(), "INVALID_OPERATION") {
+		t.Fatalf("Sync after a bad dispatch: %v", err)
+	}
+	t.Log(err)
+	if err := d.Sync(); err != nil {
+		t.Fatalf("the error was reported twice: %v", err)
+	}
+}
+
+func upload(t *testing.T, d *Device, rows, cols int, v []float32) *backend.Tensor {
+	t.Helper()
+	x, err := d.Alloc(rows, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != nil {
+		d.Upload(x, v)
+	}
+	return x
+}
+
+func download(t *testing.T, d *Device, x *backend.Tensor) []float32 {
+	t.Helper()
+	out := make([]float32, x.Len())
+	if err := d.Download(x, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func randn(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}
+
+// TestGEMMVariants runs every tile variant on shapes around the tile
+// edges, with every transpose and accumulate, against float64 loops.
+func TestGEMMVariants(t *testing.T) {
+	d := device(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	shapes := [][3]int{{1, 1, 1}, {3, 5, 2}, {33, 17, 65}, {64, 64, 16}, {65, 31, 130}, {130, 129, 7}}
+	defer func() { gemmOverride = -1 }()
+	for v := range gemmTiles {
+		gemmOverride = v
+		for _, s := range shapes {
+			m, k, n := s[0], s[1], s[2]
+			for ta := 0; ta < 2; ta++ {
+				for tb := 0; tb < 2; tb++ {
+					for acc := 0; acc < 2; acc++ {
+						av, bv, cv := randn(r, m*k), randn(r, k*n), randn(r, m*n)
+						ar, ac := m, k
+						if ta == 1 {
+							ar, ac = k, m
+						}
+						br, bc := k, n
+						if tb == 1 {
+							br, bc = n, k
+						}
+						a, b, c := upload(t, d, ar, ac, av), upload(t, d, br, bc, bv), upload(t, d, m, n, cv)
+						d.MatMul(c, a, b, ta == 1, tb == 1, acc == 1)
+						got := download(t, d, c)
+						bad := 0
+						for i := 0; i < m; i++ {
+							for j := 0; j < n; j++ {
+								want, mag := 0.0, 0.0
+								if acc == 1 {
+									want, mag = float64(cv[i*n+j]), math.Abs(float64(cv[i*n+j]))
+								}
+								for p := 0; p < k; p++ {
+									x := av[i*k+p]
+									if ta == 1 {
+										x = av[p*m+i]
+									}
+									y := bv[p*n+j]
+									if tb == 1 {
+										y = bv[j*k+p]
+									}
+									want += float64(x) * float64(y)
+									mag += math.Abs(float64(x) * float64(y))
+								}
+								if math.Abs(float64(got[i*n+j])-want) > 1e-5*mag+1e-6 {
+									if bad == 0 {
+										t.Errorf("variant %d %v transA=%d transB=%d acc=%d: c[%d,%d] = %g, want %g", v, s, ta, tb, acc, i, j, got[i*n+j], want)
+									}
+									bad++
+								}
+							}
+						}
+						d.Release(a)
+						d.Release(b)
+						d.Release(c)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGatherBlocks lowers the storage-block limit so that Gather has to
+// spread src over several blocks, and checks bad row numbers.
+func TestGatherBlocks(t *testing.T) {
+	d := device(t)
+	rows, cols := 50, 7
+	src := make([]float32, rows*cols)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	s := upload(t, d, rows, cols, src)
+	defer d.Release(s)
+	idxv := []float32{0, 49, 16, 15, 33, 32, 48, 1, 17, 31}
+	idx := upload(t, d, 1, len(idxv), idxv)
+	defer d.Release(idx)
+	dst := upload(t, d, 4, cols, nil)
+	defer d.Release(dst)
+
+	saved := d.limits.maxSSBO
+	d.limits.maxSSBO = int64(max(16*cols*4, 4*d.limits.align)) // a few rows per block
+	for off := 0; off+4 <= len(idxv); off += 3 {
+		d.Gather(dst, s, idx, off)
+		got := download(t, d, dst)
+		for i := 0; i < 4; i++ {
+			for j := 0; j < cols; j++ {
+				if want := src[int(idxv[off+i])*cols+j]; got[i*cols+j] != want {
+					t.Fatalf("offset %d: dst[%d,%d] = %g, want %g", off, i, j, got[i*cols+j], want)
+				}
+			}
+		}
+	}
+	d.limits.maxSSBO = saved
+
+	d.Upload(idx, []float32{3, -1, 2.5, 50, 0, 0, 0, 0, 0, 0})
+	d.Gather(dst, s, idx, 0)
+	got := make([]float32, dst.Len())
+	err := d.Download(dst, got)
+	if err == nil || !strings.Contains(err.Error(), "Gather") {
+		t.Fatalf("bad row numbers: Download error %v", err)
+	}
+	for i := cols; i < len(got); i++ {
+		if got[i] != 0 {
+			t.Fatalf("row %d of a bad gather = %v, want zeros", i/cols, got[i/cols*cols:i/cols*cols+cols])
+		}
+	}
+	if err := d.Sync(); err != nil {
+		t.Fatalf("the Gather error was reported twice: %v", err)
+	}
+}
+
+// TestUploadReuse checks that Upload copies the caller's slice (small and
+// large) before it returns.
+func TestUploadReuse(t *testing.T) {
+	d := device(t)
+	for _, n := range []int{5, maxPooled + 3} {
+		x := upload(t, d, 1, n, nil)
+		src := make([]float32, n)
+		for i := range src {
+			src[i] = float32(i % 1000)
+		}
+		d.Upload(x, src)
+		for i := range src {
+			src[i] = -1
+		}
+		got := download(t, d, x)
+		for i := range got {
+			if got[i] != float32(i%1000) {
+				t.Fatalf("n=%d: element %d = %g after the caller reused its slice", n, i, got[i])
+			}
+		}
+		d.Release(x)
+	}
+}
+
+func TestReleaseMisuse(t *testing.T) {
+	d := device(t)
+	x := upload(t, d, 4, 4, nil)
+	v := x.View(2, 2)
+	mustPanic(t, "Release of a view", func() { d.Release(v) })
+	d.Release(x)
+	mustPanic(t, "second Release", func() { d.Release(x) })
+	mustPanic(t, "op on a view of released storage", func() { d.Fill(v, 1) })
+}
+
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s did not panic", what)
+		}
+	}()
+	f()
+}
+
+// TestSecondDevice opens a second device next to the shared one, checks
+// that it works and that Close frees everything.
+func TestSecondDevice(t *testing.T) {
+	device(t)
+	d, err := New(backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := upload(t, d, 3, 3, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9})
+	b := upload(t, d, 3, 3, nil)
+	upload(t, d, 1, 1, nil)
+	d.Copy(b, a)
+	d.Activate(backend.ReLU, b, b)
+	if got := download(t, d, b); got[8] != 9 {
+		t.Fatalf("second device computed %v", got)
+	}
+	d.Release(a)
+	if n := d.LiveBuffers(); n != 2 {
+		t.Fatalf("LiveBuffers = %d, want 2", n)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.LiveBuffers(); n != 0 {
+		t.Fatalf("LiveBuffers after Close = %d", n)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if err := d.Sync(); err == nil {
+		t.Fatal("Sync after Close succeeded")
+	}
+	d.Release(b) // allowed after Close: Close freed it already
+	mustPanic(t, "op after Close", func() { d.Fill(b, 0) })
+}
+
+// TestGemmTiles checks the invariants gemm.comp relies on.
+func TestGemmTiles(t *testing.T) {
+	for _, g := range gemmTiles {
+		tx, ty := g.BN/g.TN, g.BM/g.TM
+		if tx*g.TN != g.BN || ty*g.TM != g.BM || tx*ty > 1024 {
+			t.Errorf("%+v: tile does not split into invocations", g)
+		}
+		if g.Shared {
+			nt := tx * ty
+			if g.BM*g.BK%nt != 0 || g.BN*g.BK%nt != 0 {
+				t.Errorf("%+v: BM·BK and BN·BK must be multiples of the %d invocations", g, nt)
+			}
+			if shared := 4 * g.BK * (g.BM + g.BN + 2); shared > 32768 {
+				t.Errorf("%+v: %d bytes of shared memory, more than GL guarantees", g, shared)
+			}
+		}
+	}
+	if len(gemmTiles) > 3 || int(progGemm)+4*len(gemmTiles) > numProgs {
+		t.Errorf("numProgs leaves no room for %d GEMM variants", len(gemmTiles))
+	}
+}
+
+// TestEnqueueAllocs checks that enqueueing ops allocates nothing.
+func TestEnqueueAllocs(t *testing.T) {
+	d := device(t)
+	x := upload(t, d, 8, 10, nil)
+	y := upload(t, d, 8, 10, nil)
+	b := upload(t, d, 1, 10, nil)
+	w := upload(t, d, 10, 10, nil)
+	s := upload(t, d, 1, 1, nil)
+	defer func() {
+		for _, v := range []*backend.Tensor{x, y, b, w, s} {
+			d.Release(v)
+		}
+	}()
+	allocs := testing.AllocsPerRun(20, func() {
+		d.MatMul(y, x, w, false, false, false)
+		d.AddBias(y, y, b, backend.ReLU)
+		d.ActivationGrad(backend.ReLU, x, y, y)
+		d.SumRows(b, x, true)
+		d.SoftmaxCrossEntropy(x, s, y, y)
+		d.Adam(w, w, w, w, 1e-3, 0.9, 0.999, 1e-7, 3)
+	})
+	if err := d.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Errorf("enqueueing six ops allocates %v times", allocs)
+	}
+}

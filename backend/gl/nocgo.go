@@ -1,0 +1,24 @@
+//go:build !cgo
+
+package gl
+
+import (
+	"errors"
+
+	"github.com/glnn/glnn/backend"
+)
+
+// ErrNotBuilt is what New and the registered "gl" opener return in builds
+// without cgo.
+var ErrNotBuilt = errors.New("GPU backend not built: cgo disabled")
+
+// Device stands in for the OpenGL device in builds without cgo; New never
+// returns one.
+type Device struct{ backend.Device }
+
+// New reports that the OpenGL backend needs cgo.
+func New(opts backend.Options) (*Device, error) { return nil, ErrNotBuilt }
+
+func init() {
+	backend.Register("gl", func(backend.Options) (backend.Device, error) { return nil, ErrNotBuilt })
+}

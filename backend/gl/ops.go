@@ -1,0 +1,353 @@
+//go:build cgo
+
+package gl
+
+import (
+	"fmt"
+
+	"github.com/glnn/glnn/backend"
+)
+
+// Every op validates its arguments with the backend's shared checks (which
+// panic with the op name and shapes), then enqueues one or two commands and
+// returns.
+
+const localSize = 256 // work-group size of the element-wise shaders
+
+// groups1D is the work-group count for n elements handled by grid-stride
+// loops of localSize invocations.
+func (d *Device) groups1D(n int) uint32 {
+	return d.rowGroups(n, localSize)
+}
+
+// rowGroups is the work-group count for rows handled rowsPerGroup at a
+// time by a grid-stride loop.
+func (d *Device) rowGroups(rows, rowsPerGroup int) uint32 {
+	g := (rows + rowsPerGroup - 1) / rowsPerGroup
+	return uint32(min(g, int(d.limits.maxGroups), 65535))
+}
+
+// dispatch enqueues a program over the given work groups.
+func (d *Device) dispatch(prog progID, groups uint32, bufs []binding, u []uint32, f []float32) {
+	c := command{op: opDispatch, prog: prog, nbufs: uint8(len(bufs)), groups: [3]uint32{groups, 1, 1}}
+	copy(c.bufs[:], bufs)
+	copy(c.u[:], u)
+	copy(c.f[:], f)
+	d.send(&c)
+}
+
+// elementwise enqueues an element-wise program over n elements.
+func (d *Device) elementwise(prog progID, n int, bufs []binding, u []uint32, f []float32) {
+	if n > 0 {
+		d.dispatch(prog, d.groups1D(n), bufs, u, f)
+	}
+}
+
+// Fill sets every element of t to v (glClearNamedBufferSubData).
+func (d *Device) Fill(t *backend.Tensor, v float32) {
+	backend.CheckSameShape("Fill", t)
+	name := d.name("Fill", t)
+	if t.Len() > 0 {
+		d.send(&command{op: opFill, a: name, n: 4 * t.Len(), v: v})
+	}
+}
+
+// Copy copies src into dst (same number of elements).
+func (d *Device) Copy(dst, src *backend.Tensor) {
+	backend.CheckSameLen("Copy", dst, src)
+	dn, sn := d.name("Copy", dst), d.name("Copy", src)
+	if dn == sn || dst.Len() == 0 {
+		return // both start at offset 0 of the same storage: nothing to do
+	}
+	d.send(&command{op: opCopy, a: sn, b: dn, n: 4 * dst.Len()})
+}
+
+// gemmVariant picks the GEMM kernel: the register-only one on software
+// renderers; on hardware the 64×64 shared-memory block unless that leaves
+// fewer than 16 work groups, where the 32×32 block gives more parallelism.
+func gemmVariant(m, n int, software bool) int {
+	if software {
+		return gemmRegister
+	}
+	t := gemmTiles[gemmLarge]
+	if ((m+t.BM-1)/t.BM)*((n+t.BN-1)/t.BN) < 16 {
+		return gemmSmall
+	}
+	return gemmLarge
+}
+
+// gemmOverride forces a GEMM variant (tests and benchmarks); -1 is auto.
+var gemmOverride = -1
+
+// hardwareKernels makes a software renderer choose the kernels meant for
+// hardware, so that tests on llvmpipe cover them too.
+var hardwareKernels = false
+
+// softwareKernels reports whether ops pick the kernels tuned for CPU
+// emulation (no shared memory or barriers where avoidable).
+func (d *Device) softwareKernels() bool { return d.info.Software && !hardwareKernels }
+
+// MatMul computes c = op(a)·op(b), or c += op(a)·op(b) with accumulate.
+func (d *Device) MatMul(c, a, b *backend.Tensor, transA, transB, accumulate bool) {
+	m, n, k := backend.CheckMatMul(c, a, b, transA, transB)
+	cb, ab, bb := d.arg("MatMul", c), d.arg("MatMul", a), d.arg("MatMul", b)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 { // empty inner dimension: a and b have no storage to bind
+		if !accumulate {
+			d.Fill(c, 0)
+		}
+		return
+	}
+	v := gemmVariant(m, n, d.softwareKernels())
+	if gemmOverride >= 0 {
+		v = gemmOverride
+	}
+	t := gemmTiles[v]
+	gx, gy := (n+t.BN-1)/t.BN, (m+t.BM-1)/t.BM
+	if gx > int(d.limits.maxGroups) || gy > int(d.limits.maxGroups) {
+		panic(fmt.Sprintf("gl: MatMul: c %s needs %d×%d work groups, more than the driver's %d", c.Shape(), gx, gy, d.limits.maxGroups))
+	}
+	d.send(&command{
+		op: opDispatch, prog: gemmProg(v, transA, transB), nbufs: 3,
+		bufs:   [maxBindings]binding{cb, ab, bb},
+		u:      [maxUints]uint32{uint32(m), uint32(n), uint32(k), b2u(accumulate)},
+		groups: [3]uint32{uint32(gx), uint32(gy), 1},
+	})
+}
+
+// AddBias computes y = act(x + bias), bias broadcast over rows; y may be x.
+func (d *Device) AddBias(y, x, bias *backend.Tensor, act backend.Activation) {
+	backend.CheckSameShape("AddBias", y, x)
+	backend.CheckRowVector("AddBias", bias, x.Cols())
+	backend.CheckElementwise("AddBias", act)
+	yb, xb, bb := d.arg("AddBias", y), d.arg("AddBias", x), d.arg("AddBias", bias)
+	d.elementwise(progAddBias, y.Len(), []binding{yb, xb, bb}, []uint32{uint32(y.Len()), uint32(y.Cols()), uint32(act)}, nil)
+}
+
+// SumRows computes dst (1×cols) = Σ over rows of src, or adds it to dst.
+// Hardware sums 8 row lanes per column in shared memory; software
+// renderers, where barriers are costly, one invocation per column.
+func (d *Device) SumRows(dst, src *backend.Tensor, accumulate bool) {
+	backend.CheckRowVector("SumRows", dst, src.Cols())
+	db, sb := d.arg("SumRows", dst), d.arg("SumRows", src)
+	switch {
+	case src.Cols() == 0:
+	case src.Rows() == 0:
+		if !accumulate {
+			d.Fill(dst, 0)
+		}
+	case d.softwareKernels():
+		d.dispatch(progSumRowsSerial, d.rowGroups(src.Cols(), 64), []binding{db, sb},
+			[]uint32{uint32(src.Rows()), uint32(src.Cols()), b2u(accumulate)}, nil)
+	default:
+		d.dispatch(progSumRows, d.rowGroups(src.Cols(), 32), []binding{db, sb},
+			[]uint32{uint32(src.Rows()), uint32(src.Cols()), b2u(accumulate)}, nil)
+	}
+}
+
+// rowwise enqueues a row-wise kernel (one of the G=1/G=64 pairs) over a
+// rows×cols matrix; rows > 0.
+func (d *Device) rowwise(prog progID, rows, cols int, bufs ...binding) {
+	off, rpg := rowVariant(cols)
+	c := command{
+		op: opDispatch, prog: prog + off, nbufs: uint8(len(bufs)),
+		u:       [maxUints]uint32{uint32(rows), uint32(cols)},
+		groups:  [3]uint32{d.rowGroups(rows, rpg), 1, 1},
+		scratch: uint32(rows),
+	}
+	copy(c.bufs[:], bufs)
+	d.send(&c)
+}
+
+// scratch is the binding of the device's scratch buffer, n floats.
+func scratch(n int) binding { return binding{name: scratchBuf, size: 4 * n} }
+
+// sumInto enqueues acc[0] += Σ scratch[0..n).
+func (d *Device) sumInto(acc binding, n int) {
+	d.send(&command{
+		op: opDispatch, prog: progSumScalar, nbufs: 2,
+		bufs:    [maxBindings]binding{acc, scratch(n)},
+		u:       [maxUints]uint32{uint32(n)},
+		groups:  [3]uint32{1, 1, 1},
+		scratch: uint32(n),
+	})
+}
+
+// Activate computes y = act(x); y may be x.
+func (d *Device) Activate(act backend.Activation, y, x *backend.Tensor) {
+	backend.CheckActivation("Activate", act)
+	backend.CheckSameShape("Activate", y, x)
+	yb, xb := d.arg("Activate", y), d.arg("Activate", x)
+	switch {
+	case y.Len() == 0:
+	case act == backend.Identity:
+		d.Copy(y, x)
+	case act == backend.Softmax:
+		d.rowwise(progSoftmax, y.Rows(), y.Cols(), yb, xb)
+	default:
+		d.elementwise(progActivate, y.Len(), []binding{yb, xb}, []uint32{uint32(y.Len()), uint32(act)}, nil)
+	}
+}
+
+// ActivationGrad computes dx = dy·∂act/∂x from y = act(x); dx may be dy.
+func (d *Device) ActivationGrad(act backend.Activation, dx, y, dy *backend.Tensor) {
+	backend.CheckActivation("ActivationGrad", act)
+	backend.CheckSameShape("ActivationGrad", dx, y, dy)
+	dxb, yb, dyb := d.arg("ActivationGrad", dx), d.arg("ActivationGrad", y), d.arg("ActivationGrad", dy)
+	switch {
+	case dx.Len() == 0:
+	case act == backend.Identity:
+		d.Copy(dx, dy)
+	case act == backend.Softmax:
+		d.rowwise(progSoftmaxGrad, dx.Rows(), dx.Cols(), dxb, yb, dyb)
+	default:
+		d.elementwise(progActivationGrad, dx.Len(), []binding{dxb, yb, dyb}, []uint32{uint32(dx.Len()), uint32(act)}, nil)
+	}
+}
+
+// SoftmaxCrossEntropy writes dLogits = (softmax(logits) − targets)/rows and
+// adds the summed cross-entropy to lossSum[0]; dLogits may be logits.
+func (d *Device) SoftmaxCrossEntropy(dLogits, lossSum, logits, targets *backend.Tensor) {
+	const op = "SoftmaxCrossEntropy"
+	backend.CheckSameShape(op, dLogits, logits, targets)
+	backend.CheckScalar(op, lossSum)
+	db, lb, xb, tb := d.arg(op, dLogits), d.arg(op, lossSum), d.arg(op, logits), d.arg(op, targets)
+	if logits.Len() == 0 {
+		return
+	}
+	d.rowwise(progCrossEntropy, logits.Rows(), logits.Cols(), db, scratch(logits.Rows()), xb, tb)
+	d.sumInto(lb, logits.Rows())
+}
+
+// MeanSquaredError writes dPred = 2(pred − target)/(rows·cols) and adds
+// Σ_rows of each row's mean squared error to lossSum[0]; dPred may be pred.
+func (d *Device) MeanSquaredError(dPred, lossSum, pred, target *backend.Tensor) {
+	const op = "MeanSquaredError"
+	backend.CheckSameShape(op, dPred, pred, target)
+	backend.CheckScalar(op, lossSum)
+	db, lb, pb, tb := d.arg(op, dPred), d.arg(op, lossSum), d.arg(op, pred), d.arg(op, target)
+	if pred.Len() == 0 {
+		return
+	}
+	d.rowwise(progMSE, pred.Rows(), pred.Cols(), db, scratch(pred.Rows()), pb, tb)
+	d.sumInto(lb, pred.Rows())
+}
+
+// CountCorrect adds to correct[0] the number of rows whose arg-max in pred
+// equals the arg-max in targets (first index on ties).
+func (d *Device) CountCorrect(correct, pred, targets *backend.Tensor) {
+	const op = "CountCorrect"
+	backend.CheckSameShape(op, pred, targets)
+	backend.CheckScalar(op, correct)
+	cb, pb, tb := d.arg(op, correct), d.arg(op, pred), d.arg(op, targets)
+	if pred.Len() == 0 {
+		return
+	}
+	d.rowwise(progCountCorrect, pred.Rows(), pred.Cols(), scratch(pred.Rows()), pb, tb)
+	d.sumInto(cb, pred.Rows())
+}
+
+// ArgMax writes each row's arg-max of src (first index on ties) into dst
+// (rows×1).
+func (d *Device) ArgMax(dst, src *backend.Tensor) {
+	backend.CheckArgMax(dst, src)
+	db, sb := d.arg("ArgMax", dst), d.arg("ArgMax", src)
+	switch {
+	case src.Rows() == 0:
+	case src.Cols() == 0:
+		d.Fill(dst, 0)
+	default:
+		d.rowwise(progArgMax, src.Rows(), src.Cols(), db, sb)
+	}
+}
+
+// gatherChunks is how many shader storage blocks Gather spreads src over,
+// so that src may exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE.
+const gatherChunks = 4
+
+// Gather copies rows indices[offset+i] of src into rows i of dst. A bad
+// row number zeroes the row and is reported by the next Sync or Download.
+// src may be larger than one shader storage block: it is bound as up to
+// four blocks of whole rows.
+func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
+	backend.CheckGather(dst, src, indices, offset)
+	db, ib := d.arg("Gather", dst), d.arg("Gather", indices)
+	sn := d.name("Gather", src)
+	n, cols := dst.Len(), dst.Cols()
+	if n == 0 {
+		return
+	}
+	rowBytes := 4 * cols
+	chunkRows := src.Rows()
+	if int64(src.Len())*4 > d.limits.maxSSBO {
+		// Whole rows per block, block offsets aligned as GL requires.
+		q := d.limits.align / gcd(rowBytes, d.limits.align)
+		chunkRows = int(d.limits.maxSSBO) / rowBytes / q * q
+		if chunkRows == 0 || (src.Rows()+chunkRows-1)/chunkRows > gatherChunks {
+			panic(fmt.Sprintf("gl: Gather: src %s (%d MiB) is larger than %d shader storage blocks of %d MiB",
+				src.Shape(), int64(src.Len())*4>>20, gatherChunks, d.limits.maxSSBO>>20))
+		}
+	}
+	c := command{
+		op: opDispatch, prog: progGather, nbufs: 3 + gatherChunks,
+		u:      [maxUints]uint32{uint32(dst.Rows()), uint32(cols), uint32(src.Rows()), uint32(offset), uint32(chunkRows)},
+		groups: [3]uint32{1, d.rowGroups(dst.Rows(), 4), 1},
+	}
+	c.bufs[0], c.bufs[1], c.bufs[2] = db, ib, binding{name: errFlagBuf}
+	for k := 0; k < gatherChunks; k++ {
+		off := k * chunkRows * rowBytes
+		if off >= 4*src.Len() {
+			off = 0 // unused block: bind the first again
+		}
+		c.bufs[3+k] = binding{name: sn, off: off, size: min(chunkRows*rowBytes, 4*src.Len()-off)}
+	}
+	d.send(&c)
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// SGD updates param in the Keras form: with momentum 0 (velocity may then
+// be nil, and is left alone) param −= lr·grad; otherwise velocity =
+// momentum·velocity − lr·grad and param += velocity.
+func (d *Device) SGD(param, grad, velocity *backend.Tensor, lr, momentum float32) {
+	if momentum == 0 {
+		backend.CheckOptimizer("SGD", param, grad)
+		if velocity != nil {
+			backend.CheckOptimizer("SGD", param, grad, velocity)
+		}
+		pb, gb := d.arg("SGD", param), d.arg("SGD", grad)
+		d.elementwise(progSGD, param.Len(), []binding{pb, gb}, []uint32{uint32(param.Len())}, []float32{lr})
+		return
+	}
+	if velocity == nil {
+		panic(fmt.Sprintf("SGD: momentum %v needs a velocity tensor, got nil (param %s)", momentum, param.Shape()))
+	}
+	backend.CheckOptimizer("SGD", param, grad, velocity)
+	pb, gb, vb := d.arg("SGD", param), d.arg("SGD", grad), d.arg("SGD", velocity)
+	d.elementwise(progSGDMomentum, param.Len(), []binding{pb, gb, vb}, []uint32{uint32(param.Len())}, []float32{lr, momentum})
+}
+
+// Adam updates param in the Keras form for step t ≥ 1; the bias-corrected
+// step size lr·√(1−β2^t)/(1−β1^t) is computed on the host
+// (backend.AdamStepSize) and passed as a uniform.
+func (d *Device) Adam(param, grad, m, v *backend.Tensor, lr, beta1, beta2, eps float32, t int) {
+	backend.CheckOptimizer("Adam", param, grad, m, v)
+	step := backend.AdamStepSize(lr, beta1, beta2, t)
+	pb, gb, mb, vb := d.arg("Adam", param), d.arg("Adam", grad), d.arg("Adam", m), d.arg("Adam", v)
+	d.elementwise(progAdam, param.Len(), []binding{pb, gb, mb, vb}, []uint32{uint32(param.Len())},
+		[]float32{float32(step), beta1, beta2, eps})
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}

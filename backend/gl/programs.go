@@ -1,0 +1,274 @@
+//go:build cgo
+
+package gl
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/glnn/glnn/shaders"
+	"github.com/go-gl/gl/v4.5-core/gl"
+)
+
+// progID indexes the device's compiled programs.
+type progID uint8
+
+// The programs. Row-wise kernels come in pairs: +0 runs one invocation per
+// row (G=1, narrow rows), +1 a work group of 64 per row (G=64, wide rows).
+const (
+	progActivate progID = iota
+	progActivationGrad
+	progAddBias
+	progSoftmax // +1: G=64
+	_
+	progSoftmaxGrad // +1: G=64
+	_
+	progCrossEntropy // +1: G=64
+	_
+	progMSE // +1: G=64
+	_
+	progArgMax // +1: G=64
+	_
+	progCountCorrect // +1: G=64
+	_
+	progSumRows
+	progSumRowsSerial
+	progSumScalar
+	progGather
+	progSGD
+	progSGDMomentum
+	progAdam
+	progGemm // + variant·4 + transA·2 + transB
+)
+
+// wideRow is the row length from which row-wise kernels use a work group
+// per row instead of an invocation per row.
+const wideRow = 64
+
+// rowVariant returns the offset of the program for rows of cols values and
+// how many rows one work group handles.
+func rowVariant(cols int) (off progID, rowsPerGroup int) {
+	if cols > wideRow {
+		return 1, 1
+	}
+	return 0, 64
+}
+
+// gemmTile describes a GEMM kernel variant: a BM×BN block of c per work
+// group, TM×TN outputs per invocation; with Shared, K is staged BK at a time
+// through shared memory.
+type gemmTile struct {
+	BM, BN, BK, TM, TN int
+	Shared             bool
+}
+
+// The GEMM variants. On hardware the shared-memory kernels win; on CPU
+// emulations (llvmpipe) barriers cost far more than the cache misses they
+// save, and the register-only kernel was about 3× faster there (2 cores:
+// ~1–1.8 GFLOP/s against ~0.3–0.9 for the shared ones).
+var gemmTiles = []gemmTile{
+	{BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, Shared: true}, // 16×16 invocations
+	{BM: 32, BN: 32, BK: 16, TM: 4, TN: 4, Shared: true}, // 8×8 invocations, for small m·n
+	{BM: 64, BN: 64, TM: 8, TN: 8},                       // 8×8 invocations, no shared memory
+}
+
+const (
+	gemmLarge    = 0
+	gemmSmall    = 1
+	gemmRegister = 2
+)
+
+const numProgs = int(progGemm) + 4*3 // room for up to three tile variants
+
+// progSpec says how to build one program: a shader file, the #defines of
+// its variant, and its uniforms in the order commands supply them (uint
+// uniforms first, then float ones).
+type progSpec struct {
+	file   string
+	defs   []string // "NAME VALUE"
+	uints  []string
+	floats []string
+}
+
+func (s progSpec) variant() string {
+	if len(s.defs) == 0 {
+		return "default variant"
+	}
+	return strings.Join(s.defs, ", ")
+}
+
+// progSpecs lists every program the device compiles when it opens.
+func progSpecs() map[progID]progSpec {
+	rowU := []string{"rows", "cols"}
+	elemAct := []string{"n", "act"}
+	m := map[progID]progSpec{
+		progActivate:       {file: "activation.comp", defs: []string{"GRAD 0"}, uints: elemAct},
+		progActivationGrad: {file: "activation.comp", defs: []string{"GRAD 1"}, uints: elemAct},
+		progAddBias:        {file: "bias.comp", uints: []string{"n", "cols", "act"}},
+		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols", "accumulate"}},
+		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols", "accumulate"}},
+		progSumScalar:      {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}},
+		progGather:         {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}},
+		progSGD:            {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}},
+		progSGDMomentum:    {file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}},
+		progAdam:           {file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}},
+	}
+	rowProgs := []struct {
+		id   progID
+		file string
+		def  string
+	}{
+		{progSoftmax, "softmax.comp", "GRAD 0"},
+		{progSoftmaxGrad, "softmax.comp", "GRAD 1"},
+		{progCrossEntropy, "loss.comp", "MODE 0"},
+		{progMSE, "loss.comp", "MODE 1"},
+		{progArgMax, "argmax.comp", "MODE 0"},
+		{progCountCorrect, "argmax.comp", "MODE 1"},
+	}
+	for _, r := range rowProgs {
+		m[r.id] = progSpec{file: r.file, defs: []string{r.def, "G 1", "RPW 64"}, uints: rowU}
+		m[r.id+1] = progSpec{file: r.file, defs: []string{r.def, "G 64", "RPW 1"}, uints: rowU}
+	}
+	for v, t := range gemmTiles {
+		for ta := 0; ta < 2; ta++ {
+			for tb := 0; tb < 2; tb++ {
+				m[gemmProg(v, ta == 1, tb == 1)] = progSpec{
+					file: "gemm.comp",
+					defs: []string{
+						fmt.Sprintf("TRANS_A %d", ta), fmt.Sprintf("TRANS_B %d", tb), fmt.Sprintf("SHARED %d", b2u(t.Shared)),
+						fmt.Sprintf("BM %d", t.BM), fmt.Sprintf("BN %d", t.BN), fmt.Sprintf("BK %d", max(t.BK, 1)),
+						fmt.Sprintf("TM %d", t.TM), fmt.Sprintf("TN %d", t.TN),
+						fmt.Sprintf("TX %d", t.BN/t.TN), fmt.Sprintf("TY %d", t.BM/t.TM),
+					},
+					uints: []string{"M", "N", "K", "accumulate"},
+				}
+			}
+		}
+	}
+	return m
+}
+
+func gemmProg(variant int, transA, transB bool) progID {
+	id := progGemm + progID(variant*4)
+	if transA {
+		id += 2
+	}
+	if transB {
+		id++
+	}
+	return id
+}
+
+// program is a linked compute program and its uniform locations (-1 for
+// uniforms the compiler dropped; GL ignores those).
+type program struct {
+	id     uint32
+	locU   [maxUints]int32
+	locF   [maxFloats]int32
+	nu, nf int
+}
+
+// injectDefines returns src with "#define" lines inserted after its
+// #version line, and a #line directive so log line numbers match the file.
+func injectDefines(src string, defs []string) string {
+	if len(defs) == 0 {
+		return src
+	}
+	first, rest, _ := strings.Cut(src, "\n")
+	var b strings.Builder
+	b.WriteString(first)
+	b.WriteString("\n")
+	for _, d := range defs {
+		b.WriteString("#define ")
+		b.WriteString(d)
+		b.WriteString("\n")
+	}
+	b.WriteString("#line 2\n")
+	b.WriteString(rest)
+	return b.String()
+}
+
+// buildProgram compiles and links one program from the embedded sources.
+func buildProgram(s progSpec) (program, error) {
+	src, err := fs.ReadFile(shaders.FS, s.file)
+	if err != nil {
+		return program{}, fmt.Errorf("shader %s: %v", s.file, err)
+	}
+	return compileProgram(s.file, s.variant(), injectDefines(string(src), s.defs), s.uints, s.floats)
+}
+
+// compileProgram compiles and links a compute program. Errors carry the
+// file name, the variant and the driver's info log, on one line.
+func compileProgram(file, variant, src string, uints, floats []string) (program, error) {
+	var p program
+	if len(uints) > maxUints || len(floats) > maxFloats {
+		return p, fmt.Errorf("shader %s (%s): too many uniforms", file, variant)
+	}
+	sh := gl.CreateShader(gl.COMPUTE_SHADER)
+	if sh == 0 {
+		return p, fmt.Errorf("shader %s (%s): glCreateShader failed (GL error %s)", file, variant, glErrorName(gl.GetError()))
+	}
+	defer gl.DeleteShader(sh)
+	csrc, free := gl.Strs(src + "\x00")
+	gl.ShaderSource(sh, 1, csrc, nil)
+	free()
+	gl.CompileShader(sh)
+	var ok int32
+	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
+	if ok == gl.FALSE {
+		return p, fmt.Errorf("shader %s (%s) does not compile: %s", file, variant, oneLine(shaderLog(sh)))
+	}
+	prog := gl.CreateProgram()
+	gl.AttachShader(prog, sh)
+	gl.LinkProgram(prog)
+	gl.DetachShader(prog, sh)
+	gl.GetProgramiv(prog, gl.LINK_STATUS, &ok)
+	if ok == gl.FALSE {
+		log := programLog(prog)
+		gl.DeleteProgram(prog)
+		return p, fmt.Errorf("shader %s (%s) does not link: %s", file, variant, oneLine(log))
+	}
+	p.id = prog
+	p.nu, p.nf = len(uints), len(floats)
+	for i, n := range uints {
+		p.locU[i] = gl.GetUniformLocation(prog, gl.Str(n+"\x00"))
+	}
+	for i, n := range floats {
+		p.locF[i] = gl.GetUniformLocation(prog, gl.Str(n+"\x00"))
+	}
+	return p, nil
+}
+
+func shaderLog(sh uint32) string {
+	var n int32
+	gl.GetShaderiv(sh, gl.INFO_LOG_LENGTH, &n)
+	if n <= 1 {
+		return "(no info log)"
+	}
+	buf := make([]byte, n)
+	gl.GetShaderInfoLog(sh, n, nil, &buf[0])
+	return string(buf[:n-1])
+}
+
+func programLog(p uint32) string {
+	var n int32
+	gl.GetProgramiv(p, gl.INFO_LOG_LENGTH, &n)
+	if n <= 1 {
+		return "(no info log)"
+	}
+	buf := make([]byte, n)
+	gl.GetProgramInfoLog(p, n, nil, &buf[0])
+	return string(buf[:n-1])
+}
+
+// oneLine joins a multi-line driver log with "; ".
+func oneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
