@@ -1,0 +1,91 @@
+package cpu_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/glnn/glnn/backend"
+)
+
+// TestZeroAllocs checks that no op allocates on the Go heap in steady
+// state, both inline (small shapes) and split over the workers (large
+// shapes).
+func TestZeroAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	for _, threads := range []int{1, 3} {
+		d := open(t, threads)
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, s := range gemmShapes {
+			m, n, k := s[0], s[1], s[2]
+			a := upload(t, d, m, k, uniform(rng, m*k, -1, 1))
+			at := upload(t, d, k, m, uniform(rng, m*k, -1, 1))
+			b := upload(t, d, k, n, uniform(rng, k*n, -1, 1))
+			bt := upload(t, d, n, k, uniform(rng, k*n, -1, 1))
+			c := upload(t, d, m, n, nil)
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				x, y := a, b
+				if tr[0] {
+					x = at
+				}
+				if tr[1] {
+					y = bt
+				}
+				f := func() { d.MatMul(c, x, y, tr[0], tr[1], true) }
+				f() // grows the packing buffers
+				if got := testing.AllocsPerRun(3, f); got != 0 {
+					t.Errorf("threads=%d MatMul %dx%dx%d trans=%v: %v allocations per call", threads, m, n, k, tr, got)
+				}
+			}
+			release(d, a, at, b, bt, c)
+		}
+
+		for _, sz := range [][2]int{{32, 128}, {7, 33}, {300, 301}, {4000, 10}} {
+			r, c := sz[0], sz[1]
+			x := upload(t, d, r, c, uniform(rng, r*c, -3, 3))
+			y := upload(t, d, r, c, uniform(rng, r*c, 0, 1))
+			g := upload(t, d, r, c, uniform(rng, r*c, -1, 1))
+			m := upload(t, d, r, c, nil)
+			v := upload(t, d, r, c, nil)
+			bias := upload(t, d, 1, c, uniform(rng, c, -1, 1))
+			one := upload(t, d, 1, 1, nil)
+			col := upload(t, d, r, 1, nil)
+			idx := upload(t, d, r, 1, make([]float32, r))
+			host := make([]float32, r*c)
+			ops := []struct {
+				name string
+				f    func()
+			}{
+				{"Upload", func() { d.Upload(m, host) }},
+				{"Download", func() { d.Download(m, host) }},
+				{"Fill", func() { d.Fill(m, 1) }},
+				{"Copy", func() { d.Copy(m, x) }},
+				{"AddBias", func() { d.AddBias(m, x, bias, backend.ReLU) }},
+				{"AddBias-sigmoid", func() { d.AddBias(m, x, bias, backend.Sigmoid) }},
+				{"SumRows", func() { d.SumRows(bias, g, true) }},
+				{"Activate-tanh", func() { d.Activate(backend.Tanh, m, x) }},
+				{"Activate-softmax", func() { d.Activate(backend.Softmax, m, x) }},
+				{"ActivationGrad-relu", func() { d.ActivationGrad(backend.ReLU, m, y, g) }},
+				{"ActivationGrad-softmax", func() { d.ActivationGrad(backend.Softmax, m, y, g) }},
+				{"SoftmaxCrossEntropy", func() { d.SoftmaxCrossEntropy(m, one, x, y) }},
+				{"MeanSquaredError", func() { d.MeanSquaredError(m, one, x, y) }},
+				{"CountCorrect", func() { d.CountCorrect(one, x, y) }},
+				{"ArgMax", func() { d.ArgMax(col, x) }},
+				{"Gather", func() { d.Gather(m, x, idx, 0) }},
+				{"SGD", func() { d.SGD(m, g, nil, 0.01, 0) }},
+				{"SGD-momentum", func() { d.SGD(m, g, v, 0.01, 0.9) }},
+				{"Adam", func() { d.Adam(m, g, y, v, 0.01, 0.9, 0.999, 1e-7, 2) }},
+				{"Sync", func() { d.Sync() }},
+			}
+			for _, op := range ops {
+				op.f()
+				if got := testing.AllocsPerRun(5, op.f); got != 0 {
+					t.Errorf("threads=%d %s %s: %v allocations per call", threads, op.name, fmt.Sprintf("%dx%d", r, c), got)
+				}
+			}
+			release(d, x, y, g, m, v, bias, one, col, idx)
+		}
+	}
+}

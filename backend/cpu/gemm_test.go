@@ -1,0 +1,134 @@
+package cpu_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/glnn/glnn/backend"
+)
+
+// gemmShapes are (m, n, k) triples: degenerate sizes, sizes that are not
+// multiples of the micro-tile or the cache blocks, sizes past one k block
+// (256) and one n block (256), and the shapes of MNIST training.
+var gemmShapes = [][3]int{
+	{1, 1, 1}, {1, 1, 7}, {2, 4, 4}, {3, 5, 1}, {7, 33, 5}, {33, 1, 129}, {1, 129, 33},
+	{129, 65, 31}, {64, 64, 64}, {65, 257, 300}, {300, 7, 513}, {5, 3, 1000},
+	{32, 128, 784}, {784, 128, 32}, {32, 10, 128}, {128, 10, 32}, {32, 128, 10},
+}
+
+// matMulRef returns op(a)·op(b) (+ c0) in float64 and, per element, the
+// scale Σ_p |op(a)_ip·op(b)_pj| (+ |c0|) against which errors are measured.
+func matMulRef(a, b, c0 []float32, m, n, k int, transA, transB bool) (want, scale []float64) {
+	want = make([]float64, m*n)
+	scale = make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, abs float64
+			for p := 0; p < k; p++ {
+				av := a[i*k+p]
+				if transA {
+					av = a[p*m+i]
+				}
+				bv := b[p*n+j]
+				if transB {
+					bv = b[j*k+p]
+				}
+				s += float64(av) * float64(bv)
+				abs += math.Abs(float64(av) * float64(bv))
+			}
+			if c0 != nil {
+				s += float64(c0[i*n+j])
+				abs += math.Abs(float64(c0[i*n+j]))
+			}
+			want[i*n+j], scale[i*n+j] = s, max(abs, 1e-30)
+		}
+	}
+	return want, scale
+}
+
+func matMulTol(k int) float64 { return 1e-5 * math.Sqrt(float64(max(k, 1))) }
+
+func TestMatMul(t *testing.T) {
+	var devs []backend.Device
+	for _, threads := range threadCounts {
+		devs = append(devs, open(t, threads))
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range gemmShapes {
+		m, n, k := s[0], s[1], s[2]
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			transA, transB := tr[0], tr[1]
+			ar, ac := m, k
+			if transA {
+				ar, ac = k, m
+			}
+			br, bc := k, n
+			if transB {
+				br, bc = n, k
+			}
+			ad, bd, c0 := uniform(rng, m*k, -1, 1), uniform(rng, k*n, -1, 1), uniform(rng, m*n, -2, 2)
+			for _, acc := range []bool{false, true} {
+				init := filled(m*n, float32(math.NaN())) // must be overwritten
+				var want, scale []float64
+				if acc {
+					init = c0
+					want, scale = matMulRef(ad, bd, c0, m, n, k, transA, transB)
+				} else {
+					want, scale = matMulRef(ad, bd, nil, m, n, k, transA, transB)
+				}
+				for i, d := range devs {
+					name := fmt.Sprintf("threads=%d %dx%dx%d transA=%v transB=%v accumulate=%v", threadCounts[i], m, n, k, transA, transB, acc)
+					a, b, c := upload(t, d, ar, ac, ad), upload(t, d, br, bc, bd), upload(t, d, m, n, init)
+					d.MatMul(c, a, b, transA, transB, acc)
+					near(t, name, download(t, d, c), want, scale, matMulTol(k))
+					release(d, a, b, c)
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulZeroK checks that a product over k = 0 zeroes c, or leaves it
+// when accumulating.
+func TestMatMulZeroK(t *testing.T) {
+	d := open(t, 2)
+	a, b := upload(t, d, 3, 0, nil), upload(t, d, 0, 5, nil)
+	c := upload(t, d, 3, 5, filled(15, 7))
+	d.MatMul(c, a, b, false, false, true)
+	near(t, "k=0 accumulate", download(t, d, c), to64(filled(15, 7)), nil, 0)
+	d.MatMul(c, a, b, false, false, false)
+	near(t, "k=0", download(t, d, c), make([]float64, 15), nil, 0)
+	for _, x := range []*backend.Tensor{a, b, c} {
+		d.Release(x)
+	}
+}
+
+// TestMatMulViews multiplies views with fewer rows than their parents: the
+// rows of c's parent past the view must stay untouched.
+func TestMatMulViews(t *testing.T) {
+	d := open(t, 2)
+	rng := rand.New(rand.NewPCG(2, 2))
+	const m, n, k, extra = 100, 70, 90, 13
+	ad, bd := uniform(rng, (m+extra)*k, -1, 1), uniform(rng, k*n, -1, 1)
+	pa, b := upload(t, d, m+extra, k, ad), upload(t, d, k, n, bd)
+	cd := uniform(rng, (m+extra)*n, 5, 6)
+	pc := upload(t, d, m+extra, n, cd)
+	d.MatMul(pc.View(m, n), pa.View(m, k), b, false, false, false)
+	got := download(t, d, pc)
+	want, scale := matMulRef(ad[:m*k], bd, nil, m, n, k, false, false)
+	near(t, "c view = a view · b", got[:m*n], want, scale, matMulTol(k))
+	near(t, "rows of c's parent past the view", got[m*n:], to64(cd[m*n:]), nil, 0)
+	for _, x := range []*backend.Tensor{pa, b, pc} {
+		d.Release(x)
+	}
+}
+
+func to64(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}
