@@ -1,0 +1,202 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+)
+
+// Size of each chart.
+const (
+	chartWidth  = 8 * vg.Inch
+	chartHeight = 5 * vg.Inch
+)
+
+// chartFormat reports whether p.Save can write a file with path's
+// extension.
+func chartFormat(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps", ".tif", ".tiff":
+		return true
+	}
+	return false
+}
+
+// gemmChartPath is where the GEMM chart goes: NAME-gemm.EXT beside the
+// -chart file NAME.EXT.
+func gemmChartPath(chart string) string {
+	ext := filepath.Ext(chart)
+	return strings.TrimSuffix(chart, ext) + "-gemm" + ext
+}
+
+// series is one device's bars.
+type series struct {
+	label  string
+	values []float64 // one per group; 0 where missing
+}
+
+// writeCharts draws the end-to-end samples/s chart to path and the GEMM
+// GFLOP/s chart beside it.
+func writeCharts(r *Report, path string) error {
+	var train, gemm []series
+	for _, d := range r.Devices {
+		if !d.Available {
+			continue
+		}
+		label := legendLabel(d)
+		t := series{label: label, values: make([]float64, len(r.Batches))}
+		for i := range t.values {
+			if i < len(d.Train) {
+				t.values[i] = d.Train[i].SamplesPerSecond
+			}
+		}
+		train = append(train, t)
+		g := series{label: label, values: make([]float64, len(r.Shapes))}
+		for i := range g.values {
+			if i < len(d.GEMM) {
+				g.values[i] = d.GEMM[i].GFLOPS
+			}
+		}
+		gemm = append(gemm, g)
+	}
+
+	groups := make([]string, len(r.Batches))
+	for i, b := range r.Batches {
+		groups[i] = fmt.Sprintf("batch %d", b)
+	}
+	var samples []string
+	for _, d := range r.Devices {
+		if d.TrainSamples > 0 {
+			samples = append(samples, fmt.Sprintf("%s %d", d.Device, d.TrainSamples))
+		}
+	}
+	p, err := barChart("glnn end-to-end training: MNIST MLP 784-128-10, Adam, one epoch",
+		"batch size (samples per epoch: "+strings.Join(samples, ", ")+")",
+		"samples / s (higher is better)", groups, train, "%.0f")
+	if err != nil {
+		return err
+	}
+	if err := saveChart(p, path); err != nil {
+		return err
+	}
+
+	shapes := make([]string, len(r.Shapes))
+	for i, s := range r.Shapes {
+		shapes[i] = strings.ReplaceAll(s, "x", "×")
+	}
+	p, err = barChart("glnn GEMM (MatMul) throughput",
+		"shape m×n×k (T: A transposed)", "GFLOP/s (higher is better)", shapes, gemm, "%.3g")
+	if err != nil {
+		return err
+	}
+	return saveChart(p, gemmChartPath(path))
+}
+
+// legendLabel names a device in a legend: "gpu: llvmpipe (…), software".
+func legendLabel(d *DeviceResult) string {
+	what := d.Info.Renderer
+	if what == "" || d.Info.Backend == "cpu" {
+		what = fmt.Sprintf("%d threads", d.Info.Threads)
+	}
+	if r := []rune(what); len(r) > 48 {
+		what = string(r[:48]) + "…"
+	}
+	if d.Info.Software {
+		what += ", software renderer"
+	}
+	return d.Device + ": " + what
+}
+
+// barChart draws groups of bars, one bar per series in each group, with the
+// value written above every bar.
+func barChart(title, xLabel, yLabel string, groups []string, ss []series, valueFormat string) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.Padding = vg.Points(6)
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	p.Title.TextStyle.Font.Size = vg.Points(14)
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(12)
+	p.Legend.YOffs = -vg.Points(6)
+	p.Legend.TextStyle.Font.Size = vg.Points(11)
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil // bars mark the groups; horizontal lines help read values
+	p.Add(grid)
+
+	// Bars share about three quarters of each group's width.
+	plotWidth := chartWidth - vg.Points(90)
+	w := 0.75 * plotWidth / vg.Length(max(1, len(groups))) / vg.Length(max(1, len(ss)))
+	w = min(w, vg.Points(60))
+	top := 0.0
+	for i, s := range ss {
+		bars, err := plotter.NewBarChart(plotter.Values(s.values), w)
+		if err != nil {
+			return nil, err
+		}
+		bars.Color = plotutil.Color(i)
+		bars.LineStyle.Width = 0
+		bars.Offset = (vg.Length(i) - vg.Length(len(ss)-1)/2) * w
+		p.Add(bars)
+		p.Legend.Add(s.label, bars)
+
+		var xys plotter.XYLabels
+		for g, v := range s.values {
+			if v <= 0 {
+				continue
+			}
+			xys.XYs = append(xys.XYs, plotter.XY{X: float64(g), Y: v})
+			xys.Labels = append(xys.Labels, fmt.Sprintf(valueFormat, v))
+			top = max(top, v)
+		}
+		if len(xys.XYs) > 0 {
+			labels, err := plotter.NewLabels(xys)
+			if err != nil {
+				return nil, err
+			}
+			for j := range labels.TextStyle {
+				labels.TextStyle[j].XAlign = text.XCenter
+			}
+			labels.Offset = vg.Point{X: bars.Offset, Y: vg.Points(3)}
+			p.Add(labels)
+		}
+	}
+	p.NominalX(groups...)
+	p.X.Min, p.X.Max = -0.5, float64(len(groups))-0.5
+	p.Y.Min = 0
+	if top > 0 {
+		p.Y.Max = top * 1.3 // room for the value labels and the legend
+	}
+	return p, nil
+}
+
+// saveChart writes p with p.Save through a temporary file in the target
+// directory, so a reader never sees half an image.
+func saveChart(p *plot.Plot, path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".bench-*"+filepath.Ext(path))
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %v", path, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	err = p.Save(chartWidth, chartHeight, tmp)
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cannot write %s: %v", path, err)
+	}
+	return nil
+}
