@@ -44,14 +44,30 @@ func (a Activation) Elementwise() bool { return a != Softmax }
 
 // Info describes an open device.
 type Info struct {
-	Backend  string // registry name of the implementation: "cpu" or "gl"
-	Name     string // human-readable device name
-	Vendor   string // GL_VENDOR, or the CPU vendor where known
-	Renderer string // GL_RENDERER, or the CPU model where known
-	Version  string // GL version string, or the Go version for the CPU
-	Context  string // how the GL context was made: "egl-device", "egl-surfaceless", "egl-default", "glfw"; empty for the CPU
-	Software bool   // a software rasteriser (llvmpipe, softpipe, swrast, SwiftShader)
-	Threads  int    // worker threads (CPU)
+	Backend  string `json:"backend"`            // registry name of the implementation: "cpu" or "gl"
+	Name     string `json:"name"`               // human-readable device name
+	Vendor   string `json:"vendor,omitempty"`   // GL_VENDOR, or the CPU vendor where known
+	Renderer string `json:"renderer,omitempty"` // GL_RENDERER, or the CPU model where known
+	Version  string `json:"version,omitempty"`  // GL version string, or the Go version for the CPU
+	Context  string `json:"context,omitempty"`  // how the GL context was made: "egl-device", "egl-surfaceless", "egl-default", "glfw"; empty for the CPU
+	Software bool   `json:"software"`           // a software rasteriser (llvmpipe, softpipe, swrast, SwiftShader)
+	Threads  int    `json:"threads,omitempty"`  // worker threads (CPU)
+}
+
+// String describes the device on one line: name, version, context, and
+// whether it is a software renderer.
+func (i Info) String() string {
+	s := i.Name
+	if i.Version != "" {
+		s += ", " + i.Version
+	}
+	if i.Context != "" {
+		s += ", context " + i.Context
+	}
+	if i.Software {
+		s += " (software renderer)"
+	}
+	return s
 }
 
 // Device is a compute backend. All tensors passed to a device must have been

@@ -80,26 +80,14 @@ type DeviceResult struct {
 	Device    string `json:"device"`
 	Available bool   `json:"available"`
 	// Reason says why the device could not be opened.
-	Reason string      `json:"reason,omitempty"`
-	Info   *DeviceInfo `json:"info,omitempty"`
+	Reason string        `json:"reason,omitempty"`
+	Info   *backend.Info `json:"info,omitempty"`
 	// Error is set when a measurement failed; the results before it stand.
 	Error        string        `json:"error,omitempty"`
 	TrainSamples int           `json:"train_samples,omitempty"`
 	GEMM         []GEMMResult  `json:"gemm,omitempty"`
 	Ops          []OpResult    `json:"ops,omitempty"`
 	Train        []TrainResult `json:"train,omitempty"`
-}
-
-// DeviceInfo is backend.Info with JSON names.
-type DeviceInfo struct {
-	Backend  string `json:"backend"`
-	Name     string `json:"name"`
-	Vendor   string `json:"vendor,omitempty"`
-	Renderer string `json:"renderer,omitempty"`
-	Version  string `json:"version,omitempty"`
-	Context  string `json:"context,omitempty"`
-	Software bool   `json:"software"`
-	Threads  int    `json:"threads,omitempty"`
 }
 
 // GEMMResult is one MatMul shape on one device.
@@ -203,8 +191,8 @@ func measureAll(ctx context.Context, c *config, progress io.Writer) (*Report, er
 		opened++
 		res.Available = true
 		info := dev.Info()
-		res.Info = &DeviceInfo{info.Backend, info.Name, info.Vendor, info.Renderer, info.Version, info.Context, info.Software, info.Threads}
-		logf("%s: %s", name, describe(res.Info))
+		res.Info = &info
+		logf("%s: %v", name, res.Info)
 		if data == nil {
 			if data, err = loadData(ctx, c); err != nil {
 				dev.Close()
@@ -243,21 +231,6 @@ func measureAll(ctx context.Context, c *config, progress io.Writer) (*Report, er
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil
-}
-
-// describe is a one-line description of a device.
-func describe(i *DeviceInfo) string {
-	s := i.Name
-	if i.Version != "" {
-		s += ", " + i.Version
-	}
-	if i.Context != "" {
-		s += ", context " + i.Context
-	}
-	if i.Software {
-		s += " (software renderer)"
-	}
-	return s
 }
 
 // loaded keeps the last data set read, so that repeated runs in one process

@@ -157,23 +157,9 @@ func listDevices(w io.Writer) {
 			fmt.Fprintf(w, "%-4s unavailable: %s\n", name, oneLine(err))
 			continue
 		}
-		fmt.Fprintf(w, "%-4s %s\n", name, describe(d.Info()))
+		fmt.Fprintf(w, "%-4s %v\n", name, d.Info())
 		d.Close()
 	}
-}
-
-func describe(i backend.Info) string {
-	s := i.Name
-	if i.Version != "" {
-		s += ", " + i.Version
-	}
-	if i.Context != "" {
-		s += ", context " + i.Context
-	}
-	if i.Software {
-		s += " (software renderer)"
-	}
-	return s
 }
 
 func openDevice(c *config, note func(string)) (backend.Device, error) {
@@ -248,7 +234,7 @@ func train(ctx context.Context, c *config, stdout, stderr io.Writer) error {
 		for i, l := range layers {
 			names[i] = l.String()
 		}
-		fmt.Fprintf(stdout, "device %s: %s\n", info.Backend, describe(info))
+		fmt.Fprintf(stdout, "device %s: %v\n", info.Backend, info)
 		fmt.Fprintf(stdout, "data: %d training, %d test images of %d×%d\n", trainSet.N, testSet.N, trainSet.Rows, trainSet.Cols)
 		fmt.Fprintf(stdout, "model: %s; %v; batch %d\n", strings.Join(names, " → "), opt, c.batch)
 	}
