@@ -19,6 +19,7 @@ type Sequential struct {
 	opt     Optimizer
 	loss    Loss
 	in, out int
+	widths  []int // each layer's output width
 	params  []*param
 	fused   bool // softmax output trained through the fused softmax + cross-entropy op
 	steps   int  // optimizer steps taken, for Adam's bias correction
@@ -71,6 +72,7 @@ func (m *Sequential) Compile(dev backend.Device, opt Optimizer, loss Loss, opts 
 	m.Release()
 
 	width := 0
+	m.widths = make([]int, len(m.layers))
 	for i, l := range m.layers {
 		if l == nil {
 			return fmt.Errorf("nn: layer %d is nil", i+1)
@@ -83,6 +85,7 @@ func (m *Sequential) Compile(dev backend.Device, opt Optimizer, loss Loss, opts 
 			m.in = out
 		}
 		width = out
+		m.widths[i] = out
 	}
 	m.out = width
 	m.fused = false
@@ -155,23 +158,21 @@ func (m *Sequential) OutputSize() int { return m.out }
 // Device is the device the model was compiled onto, or nil.
 func (m *Sequential) Device() backend.Device { return m.dev }
 
-// Summary lists the layers with their output sizes and parameter counts.
+// Summary lists the layers of a compiled model with their output widths
+// and parameter counts, like Keras's model.summary().
 func (m *Sequential) Summary() string {
+	if m.dev == nil {
+		return "model not compiled"
+	}
 	var b strings.Builder
 	total := 0
-	width := 0
 	for i, l := range m.layers {
-		out := width
-		if m.dev != nil {
-			out, _ = l.build(width)
-		}
 		n := 0
-		if d, ok := l.(*dense); ok {
-			n = d.in*d.units + d.units
+		for _, p := range l.params() {
+			n += p.value.Len()
 		}
 		total += n
-		fmt.Fprintf(&b, "%2d  %-22v out %-6d params %d\n", i+1, l, out, n)
-		width = out
+		fmt.Fprintf(&b, "%2d  %-22v out %-6d params %d\n", i+1, l, m.widths[i], n)
 	}
 	fmt.Fprintf(&b, "total params %d", total)
 	return b.String()

@@ -130,6 +130,9 @@ func TestFitBlobs(t *testing.T) {
 	if err := m.Compile(dev, nn.Adam(0.01), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
+	if got, want := m.Summary(), " 2  dense(16, tanh)        out 16     params 48\n"; !strings.Contains(got, want) || !strings.HasSuffix(got, "total params 99") {
+		t.Errorf("Summary:\n%s\nwant a line %q and total params 99", got, want)
+	}
 	calls := 0
 	h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 5, BatchSize: 32, Seed: 1,
 		ValidationX: vx, ValidationY: vy, OnEpoch: func(nn.Epoch) { calls++ }})
