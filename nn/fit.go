@@ -35,6 +35,8 @@ type Epoch struct {
 	Epoch int
 	// Loss and Accuracy are the means over the epoch's training batches,
 	// as the weights changed during the epoch (as Keras reports them).
+	// Accuracy counts samples whose largest output is at the index of the
+	// target's largest value: meaningful for classification only.
 	Loss, Accuracy float64
 	// ValLoss and ValAccuracy are set when HasValidation is.
 	ValLoss, ValAccuracy float64
