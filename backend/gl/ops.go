@@ -210,29 +210,26 @@ func (d *Device) ActivationGrad(act backend.Activation, dx, y, dy *backend.Tenso
 // SoftmaxCrossEntropy writes dLogits = (softmax(logits) − targets)/rows and
 // adds the summed cross-entropy to lossSum[0]; dLogits may be logits.
 func (d *Device) SoftmaxCrossEntropy(dLogits, lossSum, logits, targets *backend.Tensor) {
-	const op = "SoftmaxCrossEntropy"
-	backend.CheckSameShape(op, dLogits, logits, targets)
-	backend.CheckScalar(op, lossSum)
-	db, lb, xb, tb := d.arg(op, dLogits), d.arg(op, lossSum), d.arg(op, logits), d.arg(op, targets)
-	if logits.Len() == 0 {
-		return
-	}
-	d.rowwise(progCrossEntropy, logits.Rows(), logits.Cols(), db, scratch(logits.Rows()), xb, tb)
-	d.sumInto(lb, logits.Rows())
+	d.loss("SoftmaxCrossEntropy", progCrossEntropy, dLogits, lossSum, logits, targets)
 }
 
 // MeanSquaredError writes dPred = 2(pred − target)/(rows·cols) and adds
 // Σ_rows of each row's mean squared error to lossSum[0]; dPred may be pred.
 func (d *Device) MeanSquaredError(dPred, lossSum, pred, target *backend.Tensor) {
-	const op = "MeanSquaredError"
-	backend.CheckSameShape(op, dPred, pred, target)
+	d.loss("MeanSquaredError", progMSE, dPred, lossSum, pred, target)
+}
+
+// loss runs a row-wise loss kernel that writes the gradient and one loss
+// value per row into the scratch buffer, then sums those into lossSum[0].
+func (d *Device) loss(op string, prog progID, grad, lossSum, x, target *backend.Tensor) {
+	backend.CheckSameShape(op, grad, x, target)
 	backend.CheckScalar(op, lossSum)
-	db, lb, pb, tb := d.arg(op, dPred), d.arg(op, lossSum), d.arg(op, pred), d.arg(op, target)
-	if pred.Len() == 0 {
+	gb, lb, xb, tb := d.arg(op, grad), d.arg(op, lossSum), d.arg(op, x), d.arg(op, target)
+	if x.Len() == 0 {
 		return
 	}
-	d.rowwise(progMSE, pred.Rows(), pred.Cols(), db, scratch(pred.Rows()), pb, tb)
-	d.sumInto(lb, pred.Rows())
+	d.rowwise(prog, x.Rows(), x.Cols(), gb, scratch(x.Rows()), xb, tb)
+	d.sumInto(lb, x.Rows())
 }
 
 // CountCorrect adds to correct[0] the number of rows whose arg-max in pred
