@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/backend/backendtest"
 )
 
 // TestZeroAllocs checks that no op allocates on the Go heap in steady
@@ -20,11 +21,11 @@ func TestZeroAllocs(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for _, s := range gemmShapes {
 			m, n, k := s[0], s[1], s[2]
-			a := upload(t, d, m, k, uniform(rng, m*k, -1, 1))
-			at := upload(t, d, k, m, uniform(rng, m*k, -1, 1))
-			b := upload(t, d, k, n, uniform(rng, k*n, -1, 1))
-			bt := upload(t, d, n, k, uniform(rng, k*n, -1, 1))
-			c := upload(t, d, m, n, nil)
+			a := backendtest.Upload(t, d, m, k, uniform(rng, m*k, -1, 1))
+			at := backendtest.Upload(t, d, k, m, uniform(rng, m*k, -1, 1))
+			b := backendtest.Upload(t, d, k, n, uniform(rng, k*n, -1, 1))
+			bt := backendtest.Upload(t, d, n, k, uniform(rng, k*n, -1, 1))
+			c := backendtest.Upload(t, d, m, n, nil)
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 				x, y := a, b
 				if tr[0] {
@@ -44,15 +45,15 @@ func TestZeroAllocs(t *testing.T) {
 
 		for _, sz := range [][2]int{{32, 128}, {7, 33}, {300, 301}, {4000, 10}} {
 			r, c := sz[0], sz[1]
-			x := upload(t, d, r, c, uniform(rng, r*c, -3, 3))
-			y := upload(t, d, r, c, uniform(rng, r*c, 0, 1))
-			g := upload(t, d, r, c, uniform(rng, r*c, -1, 1))
-			m := upload(t, d, r, c, nil)
-			v := upload(t, d, r, c, nil)
-			bias := upload(t, d, 1, c, uniform(rng, c, -1, 1))
-			one := upload(t, d, 1, 1, nil)
-			col := upload(t, d, r, 1, nil)
-			idx := upload(t, d, r, 1, make([]float32, r))
+			x := backendtest.Upload(t, d, r, c, uniform(rng, r*c, -3, 3))
+			y := backendtest.Upload(t, d, r, c, uniform(rng, r*c, 0, 1))
+			g := backendtest.Upload(t, d, r, c, uniform(rng, r*c, -1, 1))
+			m := backendtest.Upload(t, d, r, c, nil)
+			v := backendtest.Upload(t, d, r, c, nil)
+			bias := backendtest.Upload(t, d, 1, c, uniform(rng, c, -1, 1))
+			one := backendtest.Upload(t, d, 1, 1, nil)
+			col := backendtest.Upload(t, d, r, 1, nil)
+			idx := backendtest.Upload(t, d, r, 1, make([]float32, r))
 			host := make([]float32, r*c)
 			ops := []struct {
 				name string

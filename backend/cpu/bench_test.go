@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/backend/backendtest"
 )
 
 // benchShapes are the products of training the MNIST MLP (784-128-10) at
@@ -47,9 +48,9 @@ func BenchmarkMatMul(b *testing.B) {
 			if s.transB {
 				br, bc = bc, br
 			}
-			x := upload(b, d, ar, ac, uniform(rng, ar*ac, -1, 1))
-			y := upload(b, d, br, bc, uniform(rng, br*bc, -1, 1))
-			c := upload(b, d, s.m, s.n, nil)
+			x := backendtest.Upload(b, d, ar, ac, uniform(rng, ar*ac, -1, 1))
+			y := backendtest.Upload(b, d, br, bc, uniform(rng, br*bc, -1, 1))
+			c := backendtest.Upload(b, d, s.m, s.n, nil)
 			defer func() {
 				for _, t := range []*backend.Tensor{x, y, c} {
 					d.Release(t)
@@ -72,13 +73,13 @@ func BenchmarkOps(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, sz := range [][2]int{{32, 128}, {32, 10}, {1024, 1024}} {
 		r, c := sz[0], sz[1]
-		x := upload(b, d, r, c, uniform(rng, r*c, -3, 3))
-		y := upload(b, d, r, c, uniform(rng, r*c, 0, 1))
-		g := upload(b, d, r, c, uniform(rng, r*c, -1, 1))
-		m := upload(b, d, r, c, nil)
-		v := upload(b, d, r, c, nil)
-		bias := upload(b, d, 1, c, uniform(rng, c, -1, 1))
-		one := upload(b, d, 1, 1, nil)
+		x := backendtest.Upload(b, d, r, c, uniform(rng, r*c, -3, 3))
+		y := backendtest.Upload(b, d, r, c, uniform(rng, r*c, 0, 1))
+		g := backendtest.Upload(b, d, r, c, uniform(rng, r*c, -1, 1))
+		m := backendtest.Upload(b, d, r, c, nil)
+		v := backendtest.Upload(b, d, r, c, nil)
+		bias := backendtest.Upload(b, d, 1, c, uniform(rng, c, -1, 1))
+		one := backendtest.Upload(b, d, 1, 1, nil)
 		shape := fmt.Sprintf("shape=%dx%d", r, c)
 		ops := []struct {
 			name string
@@ -118,7 +119,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			const in, hid, out, pool = 784, 128, 10, 1024
 			var owned []*backend.Tensor
 			t := func(r, c int, data []float32) *backend.Tensor {
-				x := upload(b, d, r, c, data)
+				x := backendtest.Upload(b, d, r, c, data)
 				owned = append(owned, x)
 				return x
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/backend/backendtest"
 	"github.com/glnn/glnn/backend/cpu"
 )
 
@@ -68,7 +69,7 @@ func TestAllocRelease(t *testing.T) {
 	if _, err := d.Alloc(-1, 3); err == nil {
 		t.Errorf("Alloc(-1, 3): no error")
 	}
-	x := upload(t, d, 4, 5, nil)
+	x := backendtest.Upload(t, d, 4, 5, nil)
 	v := x.View(2, 5)
 	mustPanic(t, "Release of a view", func() { d.Release(v) }, "Release", "view")
 	if d.LiveBuffers() != 1 {
@@ -82,15 +83,15 @@ func TestAllocRelease(t *testing.T) {
 
 	// A tensor of another device is refused.
 	other := open(t, 1)
-	y := upload(t, other, 2, 2, nil)
-	z := upload(t, d, 2, 2, nil)
+	y := backendtest.Upload(t, other, 2, 2, nil)
+	z := backendtest.Upload(t, d, 2, 2, nil)
 	mustPanic(t, "Copy from another device's tensor", func() { d.Copy(z, y) }, "Copy", "not allocated by this")
 	mustPanic(t, "Release of another device's tensor", func() { d.Release(y) }, "Release", "not allocated by this")
 	other.Release(y)
 	d.Release(z)
 
 	// Zero-sized tensors and views work.
-	e := upload(t, d, 0, 7, nil)
+	e := backendtest.Upload(t, d, 0, 7, nil)
 	d.Fill(e, 1)
 	d.Activate(backend.Softmax, e, e)
 	d.Release(e)
@@ -98,23 +99,23 @@ func TestAllocRelease(t *testing.T) {
 
 func TestAliasing(t *testing.T) {
 	d := open(t, 1)
-	x := upload(t, d, 4, 4, nil)
-	one := upload(t, d, 1, 1, nil)
-	row := upload(t, d, 1, 4, nil)
+	x := backendtest.Upload(t, d, 4, 4, nil)
+	one := backendtest.Upload(t, d, 1, 1, nil)
+	row := backendtest.Upload(t, d, 1, 4, nil)
 	mustPanic(t, "Copy onto itself", func() { d.Copy(x, x) }, "Copy", "aliases")
 	mustPanic(t, "SumRows into a view of src", func() { d.SumRows(x.View(1, 4), x, false) }, "SumRows", "aliases")
 	mustPanic(t, "ActivationGrad dx = y", func() { d.ActivationGrad(backend.ReLU, x, x, x) }, "ActivationGrad", "aliases")
-	y, m := upload(t, d, 4, 4, nil), upload(t, d, 4, 4, nil)
+	y, m := backendtest.Upload(t, d, 4, 4, nil), backendtest.Upload(t, d, 4, 4, nil)
 	mustPanic(t, "SoftmaxCrossEntropy dLogits = targets", func() { d.SoftmaxCrossEntropy(x, one, y, x) }, "SoftmaxCrossEntropy", "aliases")
 	mustPanic(t, "SoftmaxCrossEntropy lossSum in logits", func() { d.SoftmaxCrossEntropy(x, y.View(1, 1), y, x) }, "SoftmaxCrossEntropy", "aliases")
 	mustPanic(t, "Adam m = v", func() { d.Adam(x, y, m, m, 0.1, 0.9, 0.999, 1e-7, 1) }, "Adam", "aliases")
 	mustPanic(t, "Gather index out of range", func() {
-		idx := upload(t, d, 1, 1, []float32{4})
+		idx := backendtest.Upload(t, d, 1, 1, []float32{4})
 		defer d.Release(idx)
 		d.Gather(row, x, idx, 0)
 	}, "Gather", "indices[0]")
 	mustPanic(t, "Gather index not whole", func() {
-		idx := upload(t, d, 1, 1, []float32{1.5})
+		idx := backendtest.Upload(t, d, 1, 1, []float32{1.5})
 		defer d.Release(idx)
 		d.Gather(row, x, idx, 0)
 	}, "Gather", "1.5")

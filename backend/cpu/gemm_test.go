@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/backend/backendtest"
 )
 
 // gemmShapes are (m, n, k) triples: degenerate sizes, sizes that are not
@@ -80,9 +81,9 @@ func TestMatMul(t *testing.T) {
 				}
 				for i, d := range devs {
 					name := fmt.Sprintf("threads=%d %dx%dx%d transA=%v transB=%v accumulate=%v", threadCounts[i], m, n, k, transA, transB, acc)
-					a, b, c := upload(t, d, ar, ac, ad), upload(t, d, br, bc, bd), upload(t, d, m, n, init)
+					a, b, c := backendtest.Upload(t, d, ar, ac, ad), backendtest.Upload(t, d, br, bc, bd), backendtest.Upload(t, d, m, n, init)
 					d.MatMul(c, a, b, transA, transB, acc)
-					near(t, name, download(t, d, c), want, scale, matMulTol(k))
+					near(t, name, backendtest.Download(t, d, c), want, scale, matMulTol(k))
 					release(d, a, b, c)
 				}
 			}
@@ -94,12 +95,12 @@ func TestMatMul(t *testing.T) {
 // when accumulating.
 func TestMatMulZeroK(t *testing.T) {
 	d := open(t, 2)
-	a, b := upload(t, d, 3, 0, nil), upload(t, d, 0, 5, nil)
-	c := upload(t, d, 3, 5, filled(15, 7))
+	a, b := backendtest.Upload(t, d, 3, 0, nil), backendtest.Upload(t, d, 0, 5, nil)
+	c := backendtest.Upload(t, d, 3, 5, filled(15, 7))
 	d.MatMul(c, a, b, false, false, true)
-	near(t, "k=0 accumulate", download(t, d, c), to64(filled(15, 7)), nil, 0)
+	near(t, "k=0 accumulate", backendtest.Download(t, d, c), to64(filled(15, 7)), nil, 0)
 	d.MatMul(c, a, b, false, false, false)
-	near(t, "k=0", download(t, d, c), make([]float64, 15), nil, 0)
+	near(t, "k=0", backendtest.Download(t, d, c), make([]float64, 15), nil, 0)
 	for _, x := range []*backend.Tensor{a, b, c} {
 		d.Release(x)
 	}
@@ -112,11 +113,11 @@ func TestMatMulViews(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	const m, n, k, extra = 100, 70, 90, 13
 	ad, bd := uniform(rng, (m+extra)*k, -1, 1), uniform(rng, k*n, -1, 1)
-	pa, b := upload(t, d, m+extra, k, ad), upload(t, d, k, n, bd)
+	pa, b := backendtest.Upload(t, d, m+extra, k, ad), backendtest.Upload(t, d, k, n, bd)
 	cd := uniform(rng, (m+extra)*n, 5, 6)
-	pc := upload(t, d, m+extra, n, cd)
+	pc := backendtest.Upload(t, d, m+extra, n, cd)
 	d.MatMul(pc.View(m, n), pa.View(m, k), b, false, false, false)
-	got := download(t, d, pc)
+	got := backendtest.Download(t, d, pc)
 	want, scale := matMulRef(ad[:m*k], bd, nil, m, n, k, false, false)
 	near(t, "c view = a view · b", got[:m*n], want, scale, matMulTol(k))
 	near(t, "rows of c's parent past the view", got[m*n:], to64(cd[m*n:]), nil, 0)

@@ -30,27 +30,6 @@ func open(t testing.TB, threads int) *cpu.Device {
 // workers, and an odd number that does not divide the work evenly.
 var threadCounts = []int{1, 2, 3}
 
-func upload(t testing.TB, d backend.Device, rows, cols int, data []float32) *backend.Tensor {
-	t.Helper()
-	x, err := d.Alloc(rows, cols)
-	if err != nil {
-		t.Fatalf("Alloc(%d, %d): %v", rows, cols, err)
-	}
-	if data != nil {
-		d.Upload(x, data)
-	}
-	return x
-}
-
-func download(t testing.TB, d backend.Device, x *backend.Tensor) []float32 {
-	t.Helper()
-	out := make([]float32, x.Len())
-	if err := d.Download(x, out); err != nil {
-		t.Fatalf("Download: %v", err)
-	}
-	return out
-}
-
 func uniform(rng *rand.Rand, n int, lo, hi float64) []float32 {
 	out := make([]float32, n)
 	for i := range out {

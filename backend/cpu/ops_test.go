@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/backend/backendtest"
 )
 
 // opShapes are the shapes the element-wise tests run on: tiny and odd ones
@@ -70,15 +71,15 @@ func release(d backend.Device, ts ...*backend.Tensor) {
 
 func TestFillCopy(t *testing.T) {
 	forEach(t, func(t *testing.T, d backend.Device, rng *rand.Rand, r, c int) {
-		x := upload(t, d, r, c, uniform(rng, r*c, -1, 1))
+		x := backendtest.Upload(t, d, r, c, uniform(rng, r*c, -1, 1))
 		for _, v := range []float32{0, 2.5} {
 			d.Fill(x, v)
-			near(t, "Fill", download(t, d, x), to64(filled(r*c, v)), nil, 0)
+			near(t, "Fill", backendtest.Download(t, d, x), to64(filled(r*c, v)), nil, 0)
 		}
 		data := uniform(rng, r*c, -1, 1)
-		src := upload(t, d, c, r, data)
+		src := backendtest.Upload(t, d, c, r, data)
 		d.Copy(x, src)
-		near(t, "Copy", download(t, d, x), to64(data), nil, 0)
+		near(t, "Copy", backendtest.Download(t, d, x), to64(data), nil, 0)
 		release(d, x, src)
 	})
 }
@@ -86,23 +87,23 @@ func TestFillCopy(t *testing.T) {
 func TestAddBiasActivate(t *testing.T) {
 	forEach(t, func(t *testing.T, d backend.Device, rng *rand.Rand, r, c int) {
 		xd, bd := uniform(rng, r*c, -4, 4), uniform(rng, c, -1, 1)
-		x, bias, y := upload(t, d, r, c, xd), upload(t, d, 1, c, bd), upload(t, d, r, c, nil)
+		x, bias, y := backendtest.Upload(t, d, r, c, xd), backendtest.Upload(t, d, 1, c, bd), backendtest.Upload(t, d, r, c, nil)
 		for _, a := range elementwise {
 			want := make([]float64, r*c)
 			for i, v := range xd {
 				want[i] = act64(a, float64(v+bd[i%c]))
 			}
 			d.AddBias(y, x, bias, a)
-			near(t, "AddBias "+a.String(), download(t, d, y), want, nil, tolElem)
+			near(t, "AddBias "+a.String(), backendtest.Download(t, d, y), want, nil, tolElem)
 
 			for i, v := range xd {
 				want[i] = act64(a, float64(v))
 			}
 			d.Activate(a, y, x)
-			near(t, "Activate "+a.String(), download(t, d, y), want, nil, tolElem)
+			near(t, "Activate "+a.String(), backendtest.Download(t, d, y), want, nil, tolElem)
 		}
 		d.Activate(backend.Softmax, y, x)
-		near(t, "Activate softmax", download(t, d, y), softmax64(xd, c), nil, tolElem)
+		near(t, "Activate softmax", backendtest.Download(t, d, y), softmax64(xd, c), nil, tolElem)
 		// In place: y may be x.
 		d.AddBias(x, x, bias, backend.Identity)
 		d.Activate(backend.Softmax, x, x)
@@ -110,7 +111,7 @@ func TestAddBiasActivate(t *testing.T) {
 		for i, v := range xd {
 			shifted[i] = v + bd[i%c]
 		}
-		near(t, "AddBias then softmax in place", download(t, d, x), softmax64(shifted, c), nil, tolElem)
+		near(t, "AddBias then softmax in place", backendtest.Download(t, d, x), softmax64(shifted, c), nil, tolElem)
 		release(d, x, bias, y)
 	})
 }
@@ -118,10 +119,10 @@ func TestAddBiasActivate(t *testing.T) {
 func TestActivationGrad(t *testing.T) {
 	forEach(t, func(t *testing.T, d backend.Device, rng *rand.Rand, r, c int) {
 		xd, dyd := uniform(rng, r*c, -3, 3), uniform(rng, r*c, -1, 1)
-		x, y, dy, dx := upload(t, d, r, c, xd), upload(t, d, r, c, nil), upload(t, d, r, c, dyd), upload(t, d, r, c, nil)
+		x, y, dy, dx := backendtest.Upload(t, d, r, c, xd), backendtest.Upload(t, d, r, c, nil), backendtest.Upload(t, d, r, c, dyd), backendtest.Upload(t, d, r, c, nil)
 		for _, a := range append(elementwise, backend.Softmax) {
 			d.Activate(a, y, x)
-			yd := download(t, d, y)
+			yd := backendtest.Download(t, d, y)
 			want := make([]float64, r*c)
 			switch a {
 			case backend.Softmax:
@@ -152,11 +153,11 @@ func TestActivationGrad(t *testing.T) {
 				}
 			}
 			d.ActivationGrad(a, dx, y, dy)
-			near(t, "ActivationGrad "+a.String(), download(t, d, dx), want, nil, tolElem)
+			near(t, "ActivationGrad "+a.String(), backendtest.Download(t, d, dx), want, nil, tolElem)
 			// dx may be dy.
 			d.Upload(dx, dyd)
 			d.ActivationGrad(a, dx, y, dx)
-			near(t, "ActivationGrad in place "+a.String(), download(t, d, dx), want, nil, tolElem)
+			near(t, "ActivationGrad in place "+a.String(), backendtest.Download(t, d, dx), want, nil, tolElem)
 		}
 		release(d, x, y, dy, dx)
 	})
@@ -165,20 +166,20 @@ func TestActivationGrad(t *testing.T) {
 func TestSumRows(t *testing.T) {
 	forEach(t, func(t *testing.T, d backend.Device, rng *rand.Rand, r, c int) {
 		xd, d0 := uniform(rng, r*c, -1, 1), uniform(rng, c, -1, 1)
-		x, dst := upload(t, d, r, c, xd), upload(t, d, 1, c, d0)
+		x, dst := backendtest.Upload(t, d, r, c, xd), backendtest.Upload(t, d, 1, c, d0)
 		want, scale := make([]float64, c), make([]float64, c)
 		for i, v := range xd {
 			want[i%c] += float64(v)
 			scale[i%c] += math.Abs(float64(v))
 		}
 		d.SumRows(dst, x, false)
-		near(t, "SumRows", download(t, d, dst), want, nil, 1e-6)
+		near(t, "SumRows", backendtest.Download(t, d, dst), want, nil, 1e-6)
 		d.Upload(dst, d0)
 		d.SumRows(dst, x, true)
 		for j := range want {
 			want[j] += float64(d0[j])
 		}
-		near(t, "SumRows accumulate", download(t, d, dst), want, nil, 1e-6)
+		near(t, "SumRows accumulate", backendtest.Download(t, d, dst), want, nil, 1e-6)
 		release(d, x, dst)
 	})
 }
@@ -194,7 +195,7 @@ func oneHot(rng *rand.Rand, r, c int) []float32 {
 func TestLosses(t *testing.T) {
 	forEach(t, func(t *testing.T, d backend.Device, rng *rand.Rand, r, c int) {
 		zd, td := uniform(rng, r*c, -5, 5), oneHot(rng, r, c)
-		z, tg, dl, loss := upload(t, d, r, c, zd), upload(t, d, r, c, td), upload(t, d, r, c, nil), upload(t, d, 1, 1, []float32{0.5})
+		z, tg, dl, loss := backendtest.Upload(t, d, r, c, zd), backendtest.Upload(t, d, r, c, td), backendtest.Upload(t, d, r, c, nil), backendtest.Upload(t, d, 1, 1, []float32{0.5})
 
 		p := softmax64(zd, c)
 		want := make([]float64, r*c)
@@ -206,11 +207,11 @@ func TestLosses(t *testing.T) {
 			}
 		}
 		d.SoftmaxCrossEntropy(dl, loss, z, tg)
-		near(t, "SoftmaxCrossEntropy dLogits", download(t, d, dl), want, nil, tolElem)
-		near(t, "SoftmaxCrossEntropy lossSum", download(t, d, loss), []float64{l}, nil, 1e-6)
+		near(t, "SoftmaxCrossEntropy dLogits", backendtest.Download(t, d, dl), want, nil, tolElem)
+		near(t, "SoftmaxCrossEntropy lossSum", backendtest.Download(t, d, loss), []float64{l}, nil, 1e-6)
 		// dLogits may be logits.
 		d.SoftmaxCrossEntropy(z, loss, z, tg)
-		near(t, "SoftmaxCrossEntropy in place", download(t, d, z), want, nil, tolElem)
+		near(t, "SoftmaxCrossEntropy in place", backendtest.Download(t, d, z), want, nil, tolElem)
 
 		d.Upload(z, zd)
 		d.Upload(loss, []float32{0})
@@ -221,10 +222,10 @@ func TestLosses(t *testing.T) {
 			l += diff * diff / float64(c)
 		}
 		d.MeanSquaredError(dl, loss, z, tg)
-		near(t, "MeanSquaredError dPred", download(t, d, dl), want, nil, tolElem)
-		near(t, "MeanSquaredError lossSum", download(t, d, loss), []float64{l}, nil, 1e-6)
+		near(t, "MeanSquaredError dPred", backendtest.Download(t, d, dl), want, nil, tolElem)
+		near(t, "MeanSquaredError lossSum", backendtest.Download(t, d, loss), []float64{l}, nil, 1e-6)
 		d.MeanSquaredError(z, loss, z, tg)
-		near(t, "MeanSquaredError in place", download(t, d, z), want, nil, tolElem)
+		near(t, "MeanSquaredError in place", backendtest.Download(t, d, z), want, nil, tolElem)
 		release(d, z, tg, dl, loss)
 	})
 }
@@ -238,7 +239,7 @@ func TestCountArgMax(t *testing.T) {
 				pd[i*c+j] = 0.5
 			}
 		}
-		p, tg, am, correct := upload(t, d, r, c, pd), upload(t, d, r, c, td), upload(t, d, r, 1, nil), upload(t, d, 1, 1, []float32{2})
+		p, tg, am, correct := backendtest.Upload(t, d, r, c, pd), backendtest.Upload(t, d, r, c, td), backendtest.Upload(t, d, r, 1, nil), backendtest.Upload(t, d, 1, 1, []float32{2})
 		want := make([]float64, r)
 		n := 2
 		for i := 0; i < r; i++ {
@@ -257,9 +258,9 @@ func TestCountArgMax(t *testing.T) {
 			}
 		}
 		d.ArgMax(am, p)
-		near(t, "ArgMax", download(t, d, am), want, nil, 0)
+		near(t, "ArgMax", backendtest.Download(t, d, am), want, nil, 0)
 		d.CountCorrect(correct, p, tg)
-		near(t, "CountCorrect", download(t, d, correct), []float64{float64(n)}, nil, 0)
+		near(t, "CountCorrect", backendtest.Download(t, d, correct), []float64{float64(n)}, nil, 0)
 		release(d, p, tg, am, correct)
 	})
 }
@@ -273,7 +274,7 @@ func TestGather(t *testing.T) {
 		for i := range idx {
 			idx[i] = float32(rng.IntN(r))
 		}
-		src, ind, dst := upload(t, d, r, c, sd), upload(t, d, n+off, 1, idx), upload(t, d, n, c, nil)
+		src, ind, dst := backendtest.Upload(t, d, r, c, sd), backendtest.Upload(t, d, n+off, 1, idx), backendtest.Upload(t, d, n, c, nil)
 		d.Gather(dst, src, ind, off)
 		want := make([]float64, n*c)
 		for i := 0; i < n; i++ {
@@ -282,7 +283,7 @@ func TestGather(t *testing.T) {
 				want[i*c+j] = float64(sd[row*c+j])
 			}
 		}
-		near(t, "Gather", download(t, d, dst), want, nil, 0)
+		near(t, "Gather", backendtest.Download(t, d, dst), want, nil, 0)
 		release(d, src, ind, dst)
 	})
 }
@@ -290,7 +291,7 @@ func TestGather(t *testing.T) {
 func TestOptimizers(t *testing.T) {
 	forEach(t, func(t *testing.T, d backend.Device, rng *rand.Rand, r, c int) {
 		pd, gd := uniform(rng, r*c, -1, 1), uniform(rng, r*c, -1, 1)
-		p, g, v, m := upload(t, d, r, c, pd), upload(t, d, r, c, gd), upload(t, d, r, c, nil), upload(t, d, r, c, nil)
+		p, g, v, m := backendtest.Upload(t, d, r, c, pd), backendtest.Upload(t, d, r, c, gd), backendtest.Upload(t, d, r, c, nil), backendtest.Upload(t, d, r, c, nil)
 		const lr, mom = 0.1, 0.9
 
 		d.SGD(p, g, nil, lr, 0)
@@ -298,7 +299,7 @@ func TestOptimizers(t *testing.T) {
 		for i := range want {
 			want[i] = float64(pd[i]) - lr*float64(gd[i])
 		}
-		near(t, "SGD", download(t, d, p), want, nil, 1e-6)
+		near(t, "SGD", backendtest.Download(t, d, p), want, nil, 1e-6)
 
 		// Two momentum steps from the updated parameters.
 		p64 := append([]float64(nil), want...)
@@ -310,7 +311,7 @@ func TestOptimizers(t *testing.T) {
 				p64[i] += vel[i]
 			}
 		}
-		near(t, "SGD momentum", download(t, d, p), p64, nil, 1e-6)
+		near(t, "SGD momentum", backendtest.Download(t, d, p), p64, nil, 1e-6)
 
 		// Three Adam steps.
 		d.Fill(v, 0)
@@ -326,7 +327,7 @@ func TestOptimizers(t *testing.T) {
 				p64[i] -= size * m64[i] / (math.Sqrt(v64[i]) + eps)
 			}
 		}
-		near(t, "Adam", download(t, d, p), p64, nil, 1e-6)
+		near(t, "Adam", backendtest.Download(t, d, p), p64, nil, 1e-6)
 		release(d, p, g, v, m)
 	})
 }
