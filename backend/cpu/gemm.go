@@ -107,7 +107,17 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 	g.kc = ceilDiv(k, ceilDiv(k, gemmKC))
 	g.mc, g.nc = mc, nc
 	g.tilesN = tiles(n, nc)
-	d.pool.parallelFor(g, tiles(m, mc)*g.tilesN, 1)
+	nt := tiles(m, mc) * g.tilesN
+	// Chunks go to whichever worker asks first, so any worker that may
+	// run may get the largest tile: size every such workspace for it now,
+	// so that no call after the first allocates, whatever the schedule.
+	for w := range min(workers, nt) {
+		ws := &g.ws[w]
+		grow(&ws.a, mc*g.kc)
+		grow(&ws.b, nc*g.kc)
+		grow(&ws.edge, mr*nr)
+	}
+	d.pool.parallelFor(g, nt, 1)
 	g.a, g.b, g.c = nil, nil, nil
 }
 
