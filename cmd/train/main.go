@@ -264,8 +264,12 @@ func train(ctx context.Context, c *config, stdout, stderr io.Writer) error {
 		return enc.Encode(doneEvent{"done", info.Backend, info.Renderer, info.Software, c.epochs, c.batch,
 			last.ValLoss, last.ValAccuracy, total})
 	}
-	fmt.Fprintf(stdout, "test accuracy: %.2f%% (test loss %.4f) after %d epochs in %.1fs on %s\n",
-		100*last.ValAccuracy, last.ValLoss, c.epochs, total, info.Backend)
+	epochs := "epochs"
+	if c.epochs == 1 {
+		epochs = "epoch"
+	}
+	fmt.Fprintf(stdout, "test accuracy: %.2f%% (test loss %.4f) after %d %s in %.1fs on %s\n",
+		100*last.ValAccuracy, last.ValLoss, c.epochs, epochs, total, info.Backend)
 	return nil
 }
 

@@ -125,7 +125,7 @@ func TestHumanOutput(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	for _, want := range []string{"device cpu", "dense(32, relu) → dense(16, relu) → dense(10, softmax)", "sgd(lr=0.1, momentum=0.9)", "epoch 1/1  loss ", "samples/s", "test accuracy: "} {
+	for _, want := range []string{"device cpu", "dense(32, relu) → dense(16, relu) → dense(10, softmax)", "sgd(lr=0.1, momentum=0.9)", "epoch 1/1  loss ", "samples/s", "test accuracy: ", " after 1 epoch in "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
