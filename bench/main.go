@@ -75,6 +75,7 @@ import (
 
 	_ "github.com/glnn/glnn/backend/cpu" // registers "cpu"
 	_ "github.com/glnn/glnn/backend/gl"  // registers "gl" (an error without cgo)
+	"github.com/glnn/glnn/internal/cli"
 )
 
 func main() {
@@ -109,13 +110,6 @@ type config struct {
 	data         string
 }
 
-// usageError is a bad flag value: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
-
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -137,7 +131,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, usagef("unexpected argument %q", fs.Arg(0))
+		return nil, cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
 
 	seen := map[string]bool{}
@@ -150,7 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			name = "gpu"
 		case "cpu", "gpu":
 		default:
-			return nil, usagef("-devices=%s: unknown device %q (want cpu, gpu)", *devices, f)
+			return nil, cli.Usagef("-devices=%s: unknown device %q (want cpu, gpu)", *devices, f)
 		}
 		if !seen[name] {
 			seen[name] = true
@@ -158,13 +152,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	}
 	if len(c.devices) == 0 {
-		return nil, usagef("-devices=%s: name at least one device (cpu, gpu)", *devices)
+		return nil, cli.Usagef("-devices=%s: name at least one device (cpu, gpu)", *devices)
 	}
 	if c.reps < 1 {
-		return nil, usagef("-reps=%d: want at least 1", c.reps)
+		return nil, cli.Usagef("-reps=%d: want at least 1", c.reps)
 	}
 	if c.trainSamples < 0 || c.trainSamples > fullEpoch {
-		return nil, usagef("-train-samples=%d: want 1 to %d (0 for the default)", c.trainSamples, fullEpoch)
+		return nil, cli.Usagef("-train-samples=%d: want 1 to %d (0 for the default)", c.trainSamples, fullEpoch)
 	}
 	for _, f := range strings.Split(*batches, ",") {
 		if f = strings.TrimSpace(f); f == "" {
@@ -172,12 +166,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 || n > fullEpoch {
-			return nil, usagef("-batches=%s: want batch sizes from 1 to %d separated by commas, like 32,128", *batches, fullEpoch)
+			return nil, cli.Usagef("-batches=%s: want batch sizes from 1 to %d separated by commas, like 32,128", *batches, fullEpoch)
 		}
 		c.batches = append(c.batches, n)
 	}
 	if len(c.batches) == 0 {
-		return nil, usagef("-batches=%s: name at least one batch size", *batches)
+		return nil, cli.Usagef("-batches=%s: name at least one batch size", *batches)
 	}
 	for _, f := range strings.Split(*gemm, ",") {
 		if f = strings.TrimSpace(f); f == "" {
@@ -185,19 +179,19 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		s, err := parseShape(f)
 		if err != nil {
-			return nil, usagef("-gemm=%s: %v", *gemm, err)
+			return nil, cli.Usagef("-gemm=%s: %v", *gemm, err)
 		}
 		c.shapes = append(c.shapes, s)
 	}
 	if len(c.shapes) == 0 {
-		return nil, usagef("-gemm=%s: name at least one shape, like 256x256x256", *gemm)
+		return nil, cli.Usagef("-gemm=%s: name at least one shape, like 256x256x256", *gemm)
 	}
 	if c.chart != "" && !chartFormat(c.chart) {
-		return nil, usagef("-chart=%s: want a file name ending in .png, .svg, .pdf, .jpg, .jpeg, .eps, .tif or .tiff", c.chart)
+		return nil, cli.Usagef("-chart=%s: want a file name ending in .png, .svg, .pdf, .jpg, .jpeg, .eps, .tif or .tiff", c.chart)
 	}
 	if c.out != "" && c.chart != "" {
 		if same(c.out, c.chart) || same(c.out, gemmChartPath(c.chart)) {
-			return nil, usagef("-out=%s and -chart=%s would write the same file", c.out, c.chart)
+			return nil, cli.Usagef("-out=%s and -chart=%s would write the same file", c.out, c.chart)
 		}
 	}
 	return c, nil
@@ -244,26 +238,13 @@ func parseShape(s string) (shape, error) {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		var u usageError
-		if errors.As(err, &u) {
-			fmt.Fprintf(stderr, "bench: %v\n", err)
-		}
-		return 2
+	if code, ok := cli.FlagExit("bench", err, stderr); !ok {
+		return code
 	}
 	if err := bench(ctx, c, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "bench: %s\n", oneLine(err))
-		return 1
+		return cli.Fail("bench", err, stderr)
 	}
-	return 0
-}
-
-// oneLine folds a multi-line error (a shader log, say) onto one line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return cli.ExitOK
 }
 
 // bench measures, reports and writes the output files.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/glnn/glnn/backend"
 	"github.com/glnn/glnn/data/mnist"
+	"github.com/glnn/glnn/internal/cli"
 	"github.com/glnn/glnn/nn"
 )
 
@@ -183,7 +184,7 @@ func measureAll(ctx context.Context, c *config, progress io.Writer) (*Report, er
 		rep.Devices = append(rep.Devices, res)
 		dev, err := backend.Open(backendName(name), backend.Options{})
 		if err != nil {
-			res.Reason = oneLine(err)
+			res.Reason = cli.OneLine(err)
 			why = append(why, name+": "+res.Reason)
 			logf("%s: unavailable: %s", name, res.Reason)
 			continue
@@ -207,7 +208,7 @@ func measureAll(ctx context.Context, c *config, progress io.Writer) (*Report, er
 			if ctx.Err() != nil {
 				return nil, errors.New("interrupted")
 			}
-			res.Error = oneLine(err)
+			res.Error = cli.OneLine(err)
 			logf("%s: error: %s", name, res.Error)
 		}
 	}

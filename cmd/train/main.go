@@ -34,6 +34,7 @@ import (
 	_ "github.com/glnn/glnn/backend/cpu" // registers "cpu"
 	_ "github.com/glnn/glnn/backend/gl"  // registers "gl"
 	"github.com/glnn/glnn/data/mnist"
+	"github.com/glnn/glnn/internal/cli"
 	"github.com/glnn/glnn/nn"
 )
 
@@ -59,11 +60,6 @@ type config struct {
 	devices   bool
 }
 
-// usageError is a bad flag value: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -87,27 +83,27 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		return nil, cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
 	switch c.device = strings.ToLower(c.device); c.device {
 	case "auto", "gpu", "cpu":
 	default:
-		return nil, usageError{fmt.Sprintf("-device=%s: want auto, gpu or cpu", c.device)}
+		return nil, cli.Usagef("-device=%s: want auto, gpu or cpu", c.device)
 	}
 	switch c.optimizer = strings.ToLower(c.optimizer); c.optimizer {
 	case "adam", "sgd":
 	default:
-		return nil, usageError{fmt.Sprintf("-optimizer=%s: want adam or sgd", c.optimizer)}
+		return nil, cli.Usagef("-optimizer=%s: want adam or sgd", c.optimizer)
 	}
 	switch {
 	case c.epochs < 1:
-		return nil, usageError{fmt.Sprintf("-epochs=%d: want at least 1", c.epochs)}
+		return nil, cli.Usagef("-epochs=%d: want at least 1", c.epochs)
 	case c.batch < 1:
-		return nil, usageError{fmt.Sprintf("-batch=%d: want at least 1", c.batch)}
+		return nil, cli.Usagef("-batch=%d: want at least 1", c.batch)
 	case !(c.lr > 0):
-		return nil, usageError{fmt.Sprintf("-lr=%g: want a positive learning rate", c.lr)}
+		return nil, cli.Usagef("-lr=%g: want a positive learning rate", c.lr)
 	case !(c.momentum >= 0 && c.momentum < 1):
-		return nil, usageError{fmt.Sprintf("-momentum=%g: want a value in [0, 1)", c.momentum)}
+		return nil, cli.Usagef("-momentum=%g: want a value in [0, 1)", c.momentum)
 	}
 	for _, f := range strings.Split(*hidden, ",") {
 		if f = strings.TrimSpace(f); f == "" {
@@ -115,7 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			return nil, usageError{fmt.Sprintf("-hidden=%s: want positive layer sizes separated by commas, like 128 or 256,128", *hidden)}
+			return nil, cli.Usagef("-hidden=%s: want positive layer sizes separated by commas, like 128 or 256,128", *hidden)
 		}
 		c.hidden = append(c.hidden, n)
 	}
@@ -124,37 +120,24 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		var u usageError
-		if errors.As(err, &u) {
-			fmt.Fprintf(stderr, "train: %v\n", err)
-		}
-		return 2
+	if code, ok := cli.FlagExit("train", err, stderr); !ok {
+		return code
 	}
 	if c.devices {
 		listDevices(stdout)
-		return 0
+		return cli.ExitOK
 	}
 	if err := train(ctx, c, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "train: %s\n", oneLine(err))
-		return 1
+		return cli.Fail("train", err, stderr)
 	}
-	return 0
-}
-
-// oneLine folds a multi-line error (a shader log, say) onto one line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return cli.ExitOK
 }
 
 func listDevices(w io.Writer) {
 	for _, name := range backend.Backends() {
 		d, err := backend.Open(name, backend.Options{})
 		if err != nil {
-			fmt.Fprintf(w, "%-4s unavailable: %s\n", name, oneLine(err))
+			fmt.Fprintf(w, "%-4s unavailable: %s\n", name, cli.OneLine(err))
 			continue
 		}
 		fmt.Fprintf(w, "%-4s %v\n", name, d.Info())
