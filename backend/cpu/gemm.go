@@ -121,6 +121,11 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 	g.a, g.b, g.c = nil, nil, nil
 }
 
+// copyPadded copies src to the start of dst and zeroes the rest of dst.
+func copyPadded(dst, src []float32) {
+	clear(dst[copy(dst, src):])
+}
+
 func tiles(n, size int) int { return (n + size - 1) / size }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -195,15 +200,7 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
 		case trans:
 			base := p0*lda + i0 + q
 			for p := 0; p < kb; p++ {
-				s := a[base+p*lda : base+p*lda+rows]
-				o := panel[p*mr : p*mr+mr]
-				for i := range o {
-					if i < len(s) {
-						o[i] = s[i]
-					} else {
-						o[i] = 0
-					}
-				}
+				copyPadded(panel[p*mr:p*mr+mr], a[base+p*lda:base+p*lda+rows])
 			}
 		case rows == 2 && mr == 2:
 			// op(A)[i][p] = a[i·lda + p]: the two rows are contiguous.
@@ -252,15 +249,7 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, nb, nr int) {
 		case !trans:
 			base := p0*ldb + j0 + q
 			for p := 0; p < kb; p++ {
-				s := b[base+p*ldb : base+p*ldb+cols]
-				o := panel[p*nr : p*nr+nr]
-				for j := range o {
-					if j < len(s) {
-						o[j] = s[j]
-					} else {
-						o[j] = 0
-					}
-				}
+				copyPadded(panel[p*nr:p*nr+nr], b[base+p*ldb:base+p*ldb+cols])
 			}
 		case cols == 4 && nr == 4:
 			// op(B)[p][j] = b[j·ldb + p]: each column of op(B) is contiguous.

@@ -240,25 +240,20 @@ func compileProgram(file, variant, src string, uints, floats []string) (program,
 	return p, nil
 }
 
-func shaderLog(sh uint32) string {
-	var n int32
-	gl.GetShaderiv(sh, gl.INFO_LOG_LENGTH, &n)
-	if n <= 1 {
-		return "(no info log)"
-	}
-	buf := make([]byte, n)
-	gl.GetShaderInfoLog(sh, n, nil, &buf[0])
-	return string(buf[:n-1])
-}
+func shaderLog(sh uint32) string { return infoLog(sh, gl.GetShaderiv, gl.GetShaderInfoLog) }
 
-func programLog(p uint32) string {
+func programLog(p uint32) string { return infoLog(p, gl.GetProgramiv, gl.GetProgramInfoLog) }
+
+// infoLog reads the info log of a shader or program object through its
+// pair of query functions.
+func infoLog(obj uint32, getiv func(uint32, uint32, *int32), getLog func(uint32, int32, *int32, *uint8)) string {
 	var n int32
-	gl.GetProgramiv(p, gl.INFO_LOG_LENGTH, &n)
+	getiv(obj, gl.INFO_LOG_LENGTH, &n)
 	if n <= 1 {
 		return "(no info log)"
 	}
 	buf := make([]byte, n)
-	gl.GetProgramInfoLog(p, n, nil, &buf[0])
+	getLog(obj, n, nil, &buf[0])
 	return string(buf[:n-1])
 }
 
