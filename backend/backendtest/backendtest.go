@@ -303,13 +303,7 @@ const maxReported = 5
 // to near zero, such as dot products). cols lays the index out as [row,col].
 func (e *env) near(what string, cols int, got []float32, want, scale []float64, tl tol) bool {
 	e.t.Helper()
-	if len(got) != len(want) {
-		e.t.Errorf("%s: got %d values, want %d", what, len(got), len(want))
-		return false
-	}
-	bad := 0
-	var msgs []string
-	for i := range got {
+	return e.elementwise(what, "wrong", cols, len(got), len(want), func(i int) (string, bool) {
 		g, w := float64(got[i]), want[i]
 		mag := math.Abs(w)
 		if scale != nil {
@@ -318,39 +312,46 @@ func (e *env) near(what string, cols int, got []float32, want, scale []float64, 
 		allowed := tl.atol + tl.rtol*mag
 		d := math.Abs(g - w)
 		if d <= allowed && !math.IsNaN(g) && !math.IsInf(g, 0) {
-			continue
+			return "", false
 		}
-		bad++
-		if len(msgs) < maxReported {
-			msgs = append(msgs, fmt.Sprintf("  %s: got %.9g want %.9g (|diff| %.3g > tol %.3g)", at(i, cols), g, w, d, allowed))
-		}
-	}
-	if bad > 0 {
-		e.t.Errorf("%s: %d of %d elements wrong:\n%s", what, bad, len(got), strings.Join(msgs, "\n"))
-	}
-	return bad == 0
+		return fmt.Sprintf("got %.9g want %.9g (|diff| %.3g > tol %.3g)", g, w, d, allowed), true
+	})
 }
 
 // exact compares got with want for equality (-0 equals 0).
 func (e *env) exact(what string, cols int, got, want []float32) bool {
 	e.t.Helper()
-	if len(got) != len(want) {
-		e.t.Errorf("%s: got %d values, want %d", what, len(got), len(want))
+	return e.elementwise(what, "differ (want exact)", cols, len(got), len(want), func(i int) (string, bool) {
+		if got[i] == want[i] {
+			return "", false
+		}
+		return fmt.Sprintf("got %.9g want %.9g", got[i], want[i]), true
+	})
+}
+
+// elementwise reports a comparison of n values against nWant: wrong(i)
+// says whether element i fails and how. The first maxReported failures
+// are listed, each at its [row,col].
+func (e *env) elementwise(what, failed string, cols, n, nWant int, wrong func(i int) (string, bool)) bool {
+	e.t.Helper()
+	if n != nWant {
+		e.t.Errorf("%s: got %d values, want %d", what, n, nWant)
 		return false
 	}
 	bad := 0
 	var msgs []string
-	for i := range got {
-		if got[i] == want[i] {
+	for i := range n {
+		detail, isWrong := wrong(i)
+		if !isWrong {
 			continue
 		}
 		bad++
 		if len(msgs) < maxReported {
-			msgs = append(msgs, fmt.Sprintf("  %s: got %.9g want %.9g", at(i, cols), got[i], want[i]))
+			msgs = append(msgs, fmt.Sprintf("  %s: %s", at(i, cols), detail))
 		}
 	}
 	if bad > 0 {
-		e.t.Errorf("%s: %d of %d elements differ (want exact):\n%s", what, bad, len(got), strings.Join(msgs, "\n"))
+		e.t.Errorf("%s: %d of %d elements %s:\n%s", what, bad, n, failed, strings.Join(msgs, "\n"))
 	}
 	return bad == 0
 }
