@@ -55,33 +55,65 @@ func sceFD(z, t []float64, rows, cols int) []float64 {
 	return g
 }
 
+// rowLoss is a fused loss op with its float64 reference, for the checks
+// both losses share.
+type rowLoss struct {
+	in, target, grad string // the names of the op's operands in messages
+	op               func(d backend.Device, grad, lossSum, in, target *backend.Tensor)
+	// ref returns the summed loss, the gradient and the gradient's
+	// rounding scale; fd the gradient by finite differences.
+	ref func(x, t []float64, rows, cols int) (loss float64, grad, scale []float64)
+	fd  func(x, t []float64, rows, cols int) []float64
+}
+
+var (
+	sceLoss = rowLoss{"logits", "targets", "dLogits", backend.Device.SoftmaxCrossEntropy, sce64, sceFD}
+	mseLoss = rowLoss{"pred", "target", "dPred", backend.Device.MeanSquaredError, mse64, mseFD}
+)
+
+// lossRun is what rowLoss.twoCalls leaves for further checks.
+type lossRun struct {
+	in, target, lossSum, grad *backend.Tensor
+	l1, l2                    float64   // the reference losses of the two calls
+	want, scale               []float64 // the second call's reference gradient
+}
+
+// twoCalls runs the loss on x1 and then on x2 (rows×cols, targets t)
+// with lossSum starting at loss0. It checks the gradient against the
+// float64 reference and finite differences, that the inputs are left
+// alone, and that lossSum accumulates over both calls.
+func (l rowLoss) twoCalls(e *env, what string, rows, cols int, loss0 float32, x1, x2, t []float32) lossRun {
+	e.t.Helper()
+	r := lossRun{
+		in: e.upload(rows, cols, x1), target: e.upload(rows, cols, t),
+		lossSum: e.upload(1, 1, []float32{loss0}), grad: e.garbage(rows, cols),
+	}
+	l.op(e.dev, r.grad, r.lossSum, r.in, r.target)
+	l1, want, scale := l.ref(to64(x1), to64(t), rows, cols)
+	got := e.get(r.grad)
+	e.near(what+": "+l.grad+" vs float64 reference", cols, got, want, scale, tolElem)
+	e.near(what+": "+l.grad+" vs finite differences of the mean loss", cols, got, l.fd(to64(x1), to64(t), rows, cols), scale, tolElem)
+	e.scalar(what+fmt.Sprintf(": lossSum (was %g before the call)", loss0), e.get(r.lossSum)[0], float64(loss0)+l1, tolSum)
+	e.exact(what+" leaves "+l.in, cols, e.get(r.in), x1)
+	e.exact(what+" leaves "+l.target, cols, e.get(r.target), t)
+
+	// A second batch adds to the same lossSum.
+	e.dev.Upload(r.in, x2)
+	l.op(e.dev, r.grad, r.lossSum, r.in, r.target)
+	l2, want, scale := l.ref(to64(x2), to64(t), rows, cols)
+	e.near(what+", second call: "+l.grad, cols, e.get(r.grad), want, scale, tolElem)
+	e.scalar(what+", second call: lossSum accumulates over both calls", e.get(r.lossSum)[0], float64(loss0)+l1+l2, tolSum)
+	r.l1, r.l2, r.want, r.scale = l1, l2, want, scale
+	return r
+}
+
 func testSoftmaxCrossEntropy(e *env) {
 	const loss0 = 0.75 // lossSum's value before the first call
 	for _, s := range [][2]int{{1, 1}, {3, 2}, {1, 65}, {7, 33}, {129, 10}, {129, 65}} {
 		r, c := s[0], s[1]
 		e.run("onehot-"+shape(r, c), func(e *env) {
-			z1, z2 := e.uniform(r*c, -4, 4), e.uniform(r*c, -4, 4)
-			td := e.oneHot(r, c)
-			logits, targets := e.upload(r, c, z1), e.upload(r, c, td)
-			lossSum := e.upload(1, 1, []float32{loss0})
-			dl := e.garbage(r, c)
-			what := fmt.Sprintf("SoftmaxCrossEntropy %s one-hot targets", shape(r, c))
-
-			e.dev.SoftmaxCrossEntropy(dl, lossSum, logits, targets)
-			l1, want, scale := sce64(to64(z1), to64(td), r, c)
-			got := e.get(dl)
-			e.near(what+": dLogits vs float64 reference", c, got, want, scale, tolElem)
-			e.near(what+": dLogits vs finite differences of the mean loss", c, got, sceFD(to64(z1), to64(td), r, c), scale, tolElem)
-			e.scalar(what+fmt.Sprintf(": lossSum (was %g before the call)", loss0), e.get(lossSum)[0], loss0+l1, tolSum)
-			e.exact(what+" leaves logits", c, e.get(logits), z1)
-			e.exact(what+" leaves targets", c, e.get(targets), td)
-
-			// A second batch adds to the same lossSum.
-			e.dev.Upload(logits, z2)
-			e.dev.SoftmaxCrossEntropy(dl, lossSum, logits, targets)
-			l2, want, scale := sce64(to64(z2), to64(td), r, c)
-			e.near(what+", second call: dLogits", c, e.get(dl), want, scale, tolElem)
-			e.scalar(what+", second call: lossSum accumulates over both calls", e.get(lossSum)[0], loss0+l1+l2, tolSum)
+			sceLoss.twoCalls(e, fmt.Sprintf("SoftmaxCrossEntropy %s one-hot targets", shape(r, c)), r, c, loss0,
+				e.uniform(r*c, -4, 4), e.uniform(r*c, -4, 4), e.oneHot(r, c))
 		})
 	}
 
@@ -173,31 +205,15 @@ func testMeanSquaredError(e *env) {
 	const loss0 = 1.25
 	for _, s := range [][2]int{{1, 1}, {4, 3}, {7, 33}, {129, 65}} {
 		r, c := s[0], s[1]
-		p1, p2, td := e.uniform(r*c, -2, 2), e.uniform(r*c, -2, 2), e.uniform(r*c, -2, 2)
-		pred, target := e.upload(r, c, p1), e.upload(r, c, td)
-		lossSum := e.upload(1, 1, []float32{loss0})
-		dp := e.garbage(r, c)
 		what := fmt.Sprintf("MeanSquaredError %s", shape(r, c))
-
-		e.dev.MeanSquaredError(dp, lossSum, pred, target)
-		l1, want, scale := mse64(to64(p1), to64(td), r, c)
-		got := e.get(dp)
-		e.near(what+": dPred vs float64 reference", c, got, want, scale, tolElem)
-		e.near(what+": dPred vs finite differences of the mean loss", c, got, mseFD(to64(p1), to64(td), r, c), scale, tolElem)
-		e.scalar(what+fmt.Sprintf(": lossSum (was %g before the call)", loss0), e.get(lossSum)[0], loss0+l1, tolSum)
-		e.exact(what+" leaves pred", c, e.get(pred), p1)
-		e.exact(what+" leaves target", c, e.get(target), td)
-
-		e.dev.Upload(pred, p2)
-		e.dev.MeanSquaredError(dp, lossSum, pred, target)
-		l2, want, scale := mse64(to64(p2), to64(td), r, c)
-		e.near(what+", second call: dPred", c, e.get(dp), want, scale, tolElem)
-		e.scalar(what+", second call: lossSum accumulates over both calls", e.get(lossSum)[0], loss0+l1+l2, tolSum)
+		run := mseLoss.twoCalls(e, what, r, c, loss0,
+			e.uniform(r*c, -2, 2), e.uniform(r*c, -2, 2), e.uniform(r*c, -2, 2))
+		pred, target, lossSum, dp := run.in, run.target, run.lossSum, run.grad
 
 		// dPred may be pred.
 		e.dev.MeanSquaredError(pred, lossSum, pred, target)
-		e.near(what+" with dPred == pred: dPred", c, e.get(pred), want, scale, tolElem)
-		e.scalar(what+" with dPred == pred: lossSum", e.get(lossSum)[0], loss0+l1+2*l2, tolSum)
+		e.near(what+" with dPred == pred: dPred", c, e.get(pred), run.want, run.scale, tolElem)
+		e.scalar(what+" with dPred == pred: lossSum", e.get(lossSum)[0], loss0+run.l1+2*run.l2, tolSum)
 		for _, x := range []*backend.Tensor{pred, target, lossSum, dp} {
 			e.release(x)
 		}
