@@ -1,46 +1,125 @@
 package backend
 
-// Activation names an activation function that devices apply and
-// differentiate.
-type Activation int
+import "strconv"
 
-// The activations every device implements.
+// Device is a compute backend: memory, and the ops a neural network's
+// training step is made of. Tensors are float32, row-major and 2-D.
+//
+// # Order and errors
+//
+// Ops may run asynchronously: they run in the order they were called, and
+// an error that only the device sees (a bad Gather index, a driver error)
+// is reported by the next Download or Sync. In every op the outputs come
+// first.
+//
+// # The contract every backend keeps (checked for each by backendtest)
+//
+//   - Misuse seen on the calling goroutine is a programmer error and
+//     panics with the op's name and the shapes: shapes that do not fit, a
+//     nil tensor, a tensor of another device or one already released, an
+//     unknown activation, an output that shares storage with an input
+//     (except where an op says "may be"), and any op on a closed device.
+//   - Release of a view, or of a released tensor, panics; Release after
+//     Close does nothing (Close freed every tensor).
+//   - Alloc, Download and Sync on a closed device, and a second Close,
+//     return an error wrapping ErrClosed.
+//   - A Gather row index that is negative, fractional or past the end of
+//     src zeroes that row of dst; the next Sync or Download reports
+//     ErrBadIndex.
+//   - A device is used from one goroutine at a time; an op that starts
+//     while another runs panics (ErrConcurrentUse). Separate devices may be
+//     used concurrently.
+type Device interface {
+	// Info describes the device.
+	Info() Info
+	// Sync waits for every op called so far and reports the first
+	// deferred error.
+	Sync() error
+	// Close waits for the queued ops, frees every tensor still allocated
+	// and releases the device. It returns the last deferred error.
+	Close() error
+
+	// Alloc returns a zeroed rows×cols tensor.
+	Alloc(rows, cols int) (*Tensor, error)
+	// Release frees a tensor from Alloc (views go with it).
+	Release(t *Tensor)
+	// LiveBuffers is the number of tensors allocated and not released.
+	LiveBuffers() int
+	// Upload copies src (len(src) == dst.Len()) into dst; src may be
+	// reused as soon as Upload returns.
+	Upload(dst *Tensor, src []float32)
+	// Download copies src into dst (len(dst) == src.Len()) after every op
+	// before it, and reports any deferred error.
+	Download(dst []float32, src *Tensor) error
+	// Fill sets every element of dst to v.
+	Fill(dst *Tensor, v float32)
+	// Copy copies src into dst (the same number of elements).
+	Copy(dst, src *Tensor)
+	// Gather copies rows of src into dst: row i of dst = row
+	// indices[offset+i] of src, the indices held as float32 row numbers.
+	Gather(dst, src, indices *Tensor, offset int)
+
+	// MatMul computes c = op(a)·op(b), where op(x) is x or xᵀ as tA and
+	// tB say; op(a) is m×k, op(b) is k×n and c is m×n.
+	MatMul(c, a, b *Tensor, tA, tB Transpose)
+	// AddBias computes y = act(x + bias) for an element-wise act, bias
+	// (1×cols) broadcast over the rows. y may be x.
+	AddBias(y, x, bias *Tensor, act Activation)
+	// SumRows computes dst (1×cols) = the sum of src's rows: the gradient
+	// of AddBias with respect to bias.
+	SumRows(dst, src *Tensor)
+
+	// Activate computes y = act(x); Softmax is row-wise. y may be x.
+	Activate(y, x *Tensor, act Activation)
+	// ActivationGrad computes dx = dy·∂act(x)/∂x (row-wise for Softmax)
+	// from the activation's input x and output y = act(x). It reads x
+	// when act.GradNeedsInput() and y otherwise; the other may be nil.
+	// dx may be dy.
+	ActivationGrad(dx, dy, x, y *Tensor, act Activation)
+
+	// SoftmaxCrossEntropy is softmax followed by categorical cross-entropy,
+	// fused: with p = softmax(logits) and t = targets (rows of one-hot or
+	// probability vectors), dLogits = (p − t)/rows, the gradient of the
+	// batch-mean loss, and lossSum (1×1) += Σ_rows −Σ_j t_ij·log p_ij, so
+	// the loss stays on the device. dLogits may be logits.
+	SoftmaxCrossEntropy(dLogits, lossSum, logits, targets *Tensor)
+	// MeanSquaredError writes dPred = 2(pred − target)/(rows·cols), the
+	// gradient of the mean over all elements, and adds Σ_rows of each
+	// row's mean squared error to lossSum (1×1). dPred may be pred.
+	MeanSquaredError(dPred, lossSum, pred, target *Tensor)
+	// CountCorrect adds to correct (1×1) the number of rows whose arg-max
+	// in pred equals the arg-max in targets (first index on ties).
+	CountCorrect(correct, pred, targets *Tensor)
+	// ArgMax writes into dst (rows×1) the column of each row's maximum in
+	// src (first index on ties), as a float32.
+	ArgMax(dst, src *Tensor)
+
+	// SGD updates param with its gradient (Keras form): see SGDParams.
+	// velocity may be nil when the momentum is 0.
+	SGD(param, grad, velocity *Tensor, h SGDParams)
+	// Adam updates param with its gradient and moments m and v (Keras
+	// form): see AdamParams.
+	Adam(param, grad, m, v *Tensor, h AdamParams)
+}
+
+// Transpose says whether an operand of MatMul enters the product as it is
+// stored or transposed (gonum's blas.Transpose is the model).
+type Transpose byte
+
+// The two transposes.
 const (
-	Identity Activation = iota // f(x) = x
-	ReLU                       // f(x) = max(0, x)
-	Sigmoid                    // f(x) = 1 / (1 + e^-x)
-	Tanh                       // f(x) = tanh(x)
-	Softmax                    // row-wise, max-subtracted: f(x)_ij = e^(x_ij - m_i) / Σ_k e^(x_ik - m_i)
+	NoTrans Transpose = 'N' // op(x) = x
+	Trans   Transpose = 'T' // op(x) = xᵀ
 )
 
-var activationNames = [...]string{"identity", "relu", "sigmoid", "tanh", "softmax"}
-
-// String returns the activation's lower-case name.
-func (a Activation) String() string {
-	if a >= 0 && int(a) < len(activationNames) {
-		return activationNames[a]
+// String returns "N" or "T".
+func (t Transpose) String() string {
+	switch t {
+	case NoTrans, Trans:
+		return string(rune(t))
 	}
-	return "activation(?)"
+	return "Transpose(" + strconv.Itoa(int(t)) + ")"
 }
-
-// ParseActivation maps a name such as "relu" (or "" / "linear" for Identity)
-// to its Activation.
-func ParseActivation(name string) (Activation, bool) {
-	switch name {
-	case "", "linear":
-		return Identity, true
-	}
-	for i, n := range activationNames {
-		if n == name {
-			return Activation(i), true
-		}
-	}
-	return 0, false
-}
-
-// Elementwise reports whether the activation acts on each element alone
-// (every activation but Softmax).
-func (a Activation) Elementwise() bool { return a != Softmax }
 
 // Info describes an open device.
 type Info struct {
@@ -50,6 +129,7 @@ type Info struct {
 	Renderer string `json:"renderer,omitempty"` // GL_RENDERER, or the CPU model where known
 	Version  string `json:"version,omitempty"`  // GL version string, or the Go version for the CPU
 	Context  string `json:"context,omitempty"`  // how the GL context was made: "egl-device", "egl-surfaceless", "egl-default", "glfw"; empty for the CPU
+	Kernel   string `json:"kernel,omitempty"`   // the CPU's GEMM micro-kernel ("avx512", "avx2", "go")
 	Software bool   `json:"software"`           // a software rasteriser (llvmpipe, softpipe, swrast, SwiftShader)
 	Threads  int    `json:"threads,omitempty"`  // worker threads (CPU)
 }
@@ -68,88 +148,4 @@ func (i Info) String() string {
 		s += " (software renderer)"
 	}
 	return s
-}
-
-// Device is a compute backend. All tensors passed to a device must have been
-// allocated by it. Ops may run asynchronously: they are ordered with respect
-// to each other, but an error they meet may only be reported by the next
-// Sync, Download or Close. A Device is used from one goroutine at a time.
-//
-// In the op signatures the output comes first. Unless an op says otherwise,
-// an output may not alias an input.
-type Device interface {
-	// Info describes the device.
-	Info() Info
-
-	// Alloc returns a zeroed rows×cols tensor.
-	Alloc(rows, cols int) (*Tensor, error)
-	// Upload copies len(src) == t.Len() values from host memory into t. The
-	// caller may reuse src as soon as Upload returns.
-	Upload(t *Tensor, src []float32)
-	// Download copies t into dst (len(dst) == t.Len()), waiting for every
-	// op before it, and reports any deferred device error.
-	Download(t *Tensor, dst []float32) error
-	// Release frees t. Releasing a view panics; releasing twice panics.
-	Release(t *Tensor)
-	// LiveBuffers is the number of tensors allocated and not yet released.
-	LiveBuffers() int
-
-	// Fill sets every element of t to v.
-	Fill(t *Tensor, v float32)
-	// Copy copies src into dst, which must have the same number of elements.
-	Copy(dst, src *Tensor)
-
-	// MatMul computes c = op(a)·op(b), or c += op(a)·op(b) when accumulate
-	// is set, where op(x) is xᵀ when the matching trans flag is set.
-	// op(a) is m×k, op(b) is k×n and c is m×n.
-	MatMul(c, a, b *Tensor, transA, transB, accumulate bool)
-	// AddBias computes y = act(x + bias), bias (1×cols) broadcast over rows.
-	// act must be element-wise. y may be x.
-	AddBias(y, x, bias *Tensor, act Activation)
-	// SumRows computes dst (1×cols) = Σ over rows of src, or adds it to dst
-	// when accumulate is set: the gradient of AddBias with respect to bias.
-	SumRows(dst, src *Tensor, accumulate bool)
-
-	// Activate computes y = act(x). y may be x.
-	Activate(act Activation, y, x *Tensor)
-	// ActivationGrad computes dx = dy·∂act/∂x from the activation's output
-	// y = act(x) and the upstream gradient dy (the vector-Jacobian product;
-	// row-wise for Softmax). dx may be dy.
-	ActivationGrad(act Activation, dx, y, dy *Tensor)
-
-	// SoftmaxCrossEntropy is softmax followed by categorical cross-entropy,
-	// fused. With p = softmax(logits) and t = targets (rows of one-hot or
-	// probability vectors), it writes dLogits = (p − t)/rows (the gradient of
-	// the batch-mean loss) and adds Σ_rows −Σ_j t_ij·log p_ij to
-	// lossSum[0] (1×1), so the loss stays on the device. dLogits may be
-	// logits.
-	SoftmaxCrossEntropy(dLogits, lossSum, logits, targets *Tensor)
-	// MeanSquaredError writes dPred = 2(pred − target)/(rows·cols) (the
-	// gradient of the mean over all elements) and adds Σ_rows of each
-	// row's mean squared error to lossSum[0] (1×1). dPred may be pred.
-	MeanSquaredError(dPred, lossSum, pred, target *Tensor)
-	// CountCorrect adds to correct[0] (1×1) the number of rows whose
-	// arg-max in pred equals the arg-max in targets (first index on ties).
-	CountCorrect(correct, pred, targets *Tensor)
-	// ArgMax writes into dst (rows×1) the column index of each row's
-	// maximum of src (first index on ties), as a float32.
-	ArgMax(dst, src *Tensor)
-	// Gather copies rows of src into dst: dst row i = src row
-	// indices[offset+i], where indices is a tensor holding row numbers as
-	// float32 values (exact below 2^24).
-	Gather(dst, src, indices *Tensor, offset int)
-
-	// SGD updates param with its gradient (Keras form). With momentum 0,
-	// param −= lr·grad and velocity may be nil; otherwise
-	// velocity = momentum·velocity − lr·grad; param += velocity.
-	SGD(param, grad, velocity *Tensor, lr, momentum float32)
-	// Adam updates param with its gradient in the Keras form, for step
-	// t ≥ 1: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
-	// param −= lr·√(1−β2^t)/(1−β1^t) · m/(√v + ε).
-	Adam(param, grad, m, v *Tensor, lr, beta1, beta2, eps float32, t int)
-
-	// Sync waits for every enqueued op and reports the first deferred error.
-	Sync() error
-	// Close releases the device. Tensors still allocated are freed.
-	Close() error
 }

@@ -21,11 +21,11 @@ func ExampleOpen() {
 	c, _ := dev.Alloc(2, 2)
 	dev.Upload(a, []float32{1, 2, 3, 4, 5, 6})
 	dev.Upload(b, []float32{1, 0, 0, 1, 1, 1})
-	dev.MatMul(c, a, b, false, false, false) // c = a·b
+	dev.MatMul(c, a, b, backend.NoTrans, backend.NoTrans) // c = a·b
 	dev.AddBias(c, c, b.View(1, 2), backend.ReLU)
 
 	out := make([]float32, 4)
-	if err := dev.Download(c, out); err != nil {
+	if err := dev.Download(out, c); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(out)

@@ -440,7 +440,7 @@ func measureGEMM(ctx context.Context, dev backend.Device, reps int, s shape) (GE
 		return GEMMResult{}, err
 	}
 	secs, iters, err := timeOp(ctx, dev, reps, gemmTarget, func(int) {
-		dev.MatMul(c, a, b, s.transA, s.transB, false)
+		dev.MatMul(c, a, b, trans(s.transA), trans(s.transB))
 	})
 	if err != nil {
 		return GEMMResult{}, err
@@ -477,7 +477,7 @@ func opCases(data *dataset) []opCase {
 			y, err1 := p.alloc(opsBatch, hiddenSize, relu)
 			dy, err2 := p.alloc(opsBatch, hiddenSize, nil)
 			dx, err3 := p.alloc(opsBatch, hiddenSize, nil)
-			return func(int) { p.dev.ActivationGrad(backend.ReLU, dx, y, dy) }, errors.Join(err1, err2, err3)
+			return func(int) { p.dev.ActivationGrad(dx, dy, nil, y, backend.ReLU) }, errors.Join(err1, err2, err3)
 		}},
 		{"SoftmaxCrossEntropy", "32×10", func(p *pool) (func(int), error) {
 			logits, err1 := p.alloc(opsBatch, classes, nil)
@@ -494,7 +494,7 @@ func opCases(data *dataset) []opCase {
 		{"SumRows", "32×128 → 1×128", func(p *pool) (func(int), error) {
 			src, err1 := p.alloc(opsBatch, hiddenSize, nil)
 			dst, err2 := p.alloc(1, hiddenSize, nil)
-			return func(int) { p.dev.SumRows(dst, src, false) }, errors.Join(err1, err2)
+			return func(int) { p.dev.SumRows(dst, src) }, errors.Join(err1, err2)
 		}},
 		{"Gather", fmt.Sprintf("32×784 from %d×784", gatherRows), func(p *pool) (func(int), error) {
 			// The source is the training set (repeated if the data set
@@ -522,7 +522,7 @@ func opCases(data *dataset) []opCase {
 			m, err3 := p.alloc(28*28, hiddenSize, func(int) float32 { return 0 })
 			v, err4 := p.alloc(28*28, hiddenSize, func(int) float32 { return 0 })
 			return func(k int) {
-				p.dev.Adam(param, grad, m, v, 0.001, 0.9, 0.999, 1e-7, k+1)
+				p.dev.Adam(param, grad, m, v, backend.AdamParams{LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: k + 1})
 			}, errors.Join(err1, err2, err3, err4)
 		}},
 	}
@@ -585,4 +585,11 @@ func measureTraining(ctx context.Context, dev backend.Device, reps int, data *da
 		Batch: batch, Samples: n, Epochs: epochs, Seconds: s, SamplesPerSecond: sps,
 		FullEpochSeconds: fullEpoch / sps, Loss: last.Loss, Accuracy: last.Accuracy,
 	}, nil
+}
+
+func trans(t bool) backend.Transpose {
+	if t {
+		return backend.Trans
+	}
+	return backend.NoTrans
 }

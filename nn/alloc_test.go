@@ -43,8 +43,8 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 	defer d.release(dev)
 	for _, rows := range []int{32, 4} {
 		allocs := testing.AllocsPerRun(20, func() {
-			dev.Gather(m.xb.rows(rows), d.x, d.indices, 0)
-			dev.Gather(m.yb.rows(rows), d.y, d.indices, 0)
+			dev.Gather(m.xb.Rows(rows), d.x, d.indices, 0)
+			dev.Gather(m.yb.Rows(rows), d.y, d.indices, 0)
 			m.trainStep(rows)
 		})
 		if allocs != 0 {

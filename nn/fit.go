@@ -143,6 +143,11 @@ func (m *Sequential) checkData(what string, x, y []float32) (int, error) {
 // completed epochs. When ctx is cancelled it stops after the current batch
 // and returns the history so far with ctx's error.
 func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (*History, error) {
+	m.enter("Fit")
+	defer m.exit()
+	if ctx == nil {
+		return nil, errors.New("nn: Fit: nil context (use context.Background())")
+	}
 	if m.dev == nil {
 		return nil, ErrNotCompiled
 	}
@@ -172,7 +177,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 	}
 	batch := min(opts.BatchSize, train.n)
 	if err := m.ensureBatch(batch); err != nil {
-		return nil, fmt.Errorf("nn: allocating batch buffers: %w", err)
+		return nil, err
 	}
 
 	perm := make([]float32, train.n)
@@ -194,8 +199,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 				return hist, err
 			}
 			n := min(batch, train.n-off)
-			m.dev.Gather(m.xb.rows(n), train.x, train.indices, off)
-			m.dev.Gather(m.yb.rows(n), train.y, train.indices, off)
+			m.dev.Gather(m.xb.Rows(n), train.x, train.indices, off)
+			m.dev.Gather(m.yb.Rows(n), train.y, train.indices, off)
 			m.trainStep(n)
 		}
 		loss, acc, err := m.readMetrics(train.n)
@@ -221,11 +226,11 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 // readMetrics reads the accumulated loss and correct count, means over n.
 func (m *Sequential) readMetrics(n int) (loss, acc float64, err error) {
 	var buf [1]float32
-	if err := m.dev.Download(m.lossSum, buf[:]); err != nil {
+	if err := m.dev.Download(buf[:], m.lossSum); err != nil {
 		return 0, 0, fmt.Errorf("nn: %w", err)
 	}
 	loss = float64(buf[0]) / float64(n)
-	if err := m.dev.Download(m.correct, buf[:]); err != nil {
+	if err := m.dev.Download(buf[:], m.correct); err != nil {
 		return 0, 0, fmt.Errorf("nn: %w", err)
 	}
 	return loss, float64(buf[0]) / float64(n), nil
@@ -234,15 +239,15 @@ func (m *Sequential) readMetrics(n int) (loss, acc float64, err error) {
 // evaluate computes the mean loss and accuracy over a device data set.
 func (m *Sequential) evaluate(d *dataset, batch int) (loss, acc float64, err error) {
 	if err := m.ensureBatch(batch); err != nil {
-		return 0, 0, fmt.Errorf("nn: allocating batch buffers: %w", err)
+		return 0, 0, err
 	}
 	m.dev.Fill(m.lossSum, 0)
 	m.dev.Fill(m.correct, 0)
 	for off := 0; off < d.n; off += batch {
 		n := min(batch, d.n-off)
-		m.dev.Gather(m.xb.rows(n), d.x, d.indices, off)
-		m.dev.Gather(m.yb.rows(n), d.y, d.indices, off)
-		m.lossAndMetrics(m.forward(n, m.fused), n)
+		m.dev.Gather(m.xb.Rows(n), d.x, d.indices, off)
+		m.dev.Gather(m.yb.Rows(n), d.y, d.indices, off)
+		m.lossAndMetrics(m.forward(n, false), n)
 	}
 	return m.readMetrics(d.n)
 }
@@ -251,6 +256,8 @@ func (m *Sequential) evaluate(d *dataset, batch int) (loss, acc float64, err err
 // samples whose largest output is at the index of the target's largest
 // value) on x and y, in batches of batchSize (0 means 32).
 func (m *Sequential) Evaluate(x, y []float32, batchSize int) (loss, accuracy float64, err error) {
+	m.enter("Evaluate")
+	defer m.exit()
 	if m.dev == nil {
 		return 0, 0, ErrNotCompiled
 	}
@@ -275,6 +282,8 @@ func (m *Sequential) Evaluate(x, y []float32, batchSize int) (loss, accuracy flo
 // samples × OutputSize() slice, computed in batches of batchSize (0 means
 // 32). A softmax output layer gives class probabilities.
 func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
+	m.enter("Predict")
+	defer m.exit()
 	if m.dev == nil {
 		return nil, ErrNotCompiled
 	}
@@ -290,14 +299,19 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 	}
 	batch := min(batchSize, n)
 	if err := m.ensureBatch(batch); err != nil {
-		return nil, fmt.Errorf("nn: allocating batch buffers: %w", err)
+		return nil, err
 	}
 	out := make([]float32, n*m.out)
 	for off := 0; off < n; off += batch {
 		b := min(batch, n-off)
-		m.dev.Upload(m.xb.rows(b), x[off*m.in:(off+b)*m.in])
+		m.dev.Upload(m.xb.Rows(b), x[off*m.in:(off+b)*m.in])
 		h := m.forward(b, false)
-		if err := m.dev.Download(h, out[off*m.out:(off+b)*m.out]); err != nil {
+		if m.head {
+			p := m.pb.Rows(b)
+			m.dev.Activate(p, h, backend.Softmax)
+			h = p
+		}
+		if err := m.dev.Download(out[off*m.out:(off+b)*m.out], h); err != nil {
 			return nil, fmt.Errorf("nn: %w", err)
 		}
 	}
@@ -315,14 +329,16 @@ type Weight struct {
 // Weights copies every parameter of a compiled model to host memory, in
 // layer order.
 func (m *Sequential) Weights() ([]Weight, error) {
+	m.enter("Weights")
+	defer m.exit()
 	if m.dev == nil {
 		return nil, ErrNotCompiled
 	}
 	var ws []Weight
-	for i, l := range m.layers {
-		for _, p := range l.params() {
-			w := Weight{Layer: i, Name: p.name, Rows: p.value.Rows(), Cols: p.value.Cols(), Data: make([]float32, p.value.Len())}
-			if err := m.dev.Download(p.value, w.Data); err != nil {
+	for i := range m.layers {
+		for _, p := range m.params[i] {
+			w := Weight{Layer: i, Name: p.Name, Rows: p.rows, Cols: p.cols, Data: make([]float32, p.rows*p.cols)}
+			if err := m.dev.Download(w.Data, p.Value); err != nil {
 				return nil, fmt.Errorf("nn: %w", err)
 			}
 			ws = append(ws, w)
@@ -334,19 +350,21 @@ func (m *Sequential) Weights() ([]Weight, error) {
 // SetWeights replaces the parameters of a compiled model with ws, which
 // must match Weights in order and shapes.
 func (m *Sequential) SetWeights(ws []Weight) error {
+	m.enter("SetWeights")
+	defer m.exit()
 	if m.dev == nil {
 		return ErrNotCompiled
 	}
 	k := 0
-	for i, l := range m.layers {
-		for _, p := range l.params() {
+	for i := range m.layers {
+		for _, p := range m.params[i] {
 			if k >= len(ws) {
 				return fmt.Errorf("nn: SetWeights: %d weights given, the model has more", len(ws))
 			}
 			w := ws[k]
-			if w.Layer != i || w.Name != p.name || w.Rows != p.value.Rows() || w.Cols != p.value.Cols() || len(w.Data) != p.value.Len() {
+			if w.Layer != i || w.Name != p.Name || w.Rows != p.rows || w.Cols != p.cols || len(w.Data) != p.rows*p.cols {
 				return fmt.Errorf("nn: SetWeights: weight %d is layer %d %s %d×%d (%d values), the model wants layer %d %s %d×%d",
-					k, w.Layer, w.Name, w.Rows, w.Cols, len(w.Data), i, p.name, p.value.Rows(), p.value.Cols())
+					k, w.Layer, w.Name, w.Rows, w.Cols, len(w.Data), i, p.Name, p.rows, p.cols)
 			}
 			k++
 		}
@@ -355,9 +373,9 @@ func (m *Sequential) SetWeights(ws []Weight) error {
 		return fmt.Errorf("nn: SetWeights: %d weights given, the model has %d", len(ws), k)
 	}
 	k = 0
-	for _, l := range m.layers {
-		for _, p := range l.params() {
-			m.dev.Upload(p.value, ws[k].Data)
+	for i := range m.layers {
+		for _, p := range m.params[i] {
+			m.dev.Upload(p.Value, ws[k].Data)
 			k++
 		}
 	}

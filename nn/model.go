@@ -5,30 +5,54 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 
 	"github.com/glnn/glnn/backend"
 )
 
+// maxWidth bounds the values per sample of any layer.
+const maxWidth = 1 << 26
+
 // Sequential is a stack of layers, each feeding the next. Make one with
 // NewSequential, then Compile it onto a device before Fit, Evaluate or
-// Predict. A model is used from one goroutine at a time.
+// Predict. A model is used from one goroutine at a time; a call made
+// while another runs panics.
 type Sequential struct {
 	layers []Layer
 
-	dev     backend.Device
-	opt     Optimizer
-	loss    Loss
-	in, out int
-	widths  []int // each layer's output width
-	params  []*param
-	fused   bool // softmax output trained through the fused softmax + cross-entropy op
-	steps   int  // optimizer steps taken, for Adam's bias correction
-	first   int  // index of the first layer with parameters
+	dev    backend.Device
+	opt    Optimizer
+	loss   Loss
+	in     int
+	out    int
+	widths []int      // each layer's output width
+	params [][]*Param // each layer's parameters
+	bufs   []*Buffer  // every layer's per-batch buffers
+	store  paramStore
+	// head: the model applies the output softmax itself, fused with
+	// categorical cross-entropy in training and evaluation, and as an
+	// Activate in Predict.
+	head  bool
+	steps int // optimizer steps taken, for Adam's bias correction
+	first int // index of the first layer with parameters (len(layers) if none)
 
 	batch            int               // rows the batch buffers hold
 	inputs           []*backend.Tensor // each layer's input in the last forward pass
-	xb, yb, dOut     rowView
+	xb, yb, dOut, pb *Buffer           // input, target, loss gradient, probabilities
 	lossSum, correct *backend.Tensor
+	pass             Pass
+
+	busy atomic.Bool
+}
+
+// paramStore holds every parameter of a model in one tensor (and the
+// gradients, and each optimizer slot, in tensors of the same layout), so
+// that an optimizer step is one op. Params are slices of it at offsets
+// aligned to backend.SliceAlign; the gaps stay zero.
+type paramStore struct {
+	value, grad *backend.Tensor
+	state       [2]*backend.Tensor
+	n           int // elements, gaps included
 }
 
 // NewSequential returns an uncompiled model made of layers. The first layer
@@ -46,107 +70,127 @@ type CompileOptions struct {
 // ErrNotCompiled is returned by methods that need a compiled model.
 var ErrNotCompiled = errors.New("nn: model is not compiled (call Compile first)")
 
-// Compile checks the layers, allocates the parameters (Glorot-uniform
-// weights from opts.Seed, zero biases), gradients and optimizer state on
-// dev, and fixes the optimizer and loss. Compiling again starts over with
-// fresh weights.
-func (m *Sequential) Compile(dev backend.Device, opt Optimizer, loss Loss, opts CompileOptions) error {
-	if dev == nil {
-		return errors.New("nn: Compile needs a device")
+// enter marks the start of a call on the model, panicking if another is
+// running: a model is not safe for concurrent use.
+func (m *Sequential) enter(op string) {
+	if !m.busy.CompareAndSwap(false, true) {
+		panic("nn: " + op + ": model used from two goroutines at once (another call was running on it); a model, and its device, must be used from one goroutine at a time")
 	}
-	if opt == nil {
+}
+
+func (m *Sequential) exit() { m.busy.Store(false) }
+
+// Compile checks the layers, allocates the parameters (initialised from
+// opts.Seed: Glorot-uniform kernels and zero biases for Dense), gradients
+// and optimizer state on dev, and fixes the optimizer and loss. Compiling
+// again starts over with fresh weights.
+func (m *Sequential) Compile(dev backend.Device, opt Optimizer, loss Loss, opts CompileOptions) error {
+	m.enter("Compile")
+	defer m.exit()
+	switch {
+	case dev == nil:
+		return errors.New("nn: Compile needs a device")
+	case opt == nil:
 		return errors.New("nn: Compile needs an optimizer (nn.Adam or nn.SGD)")
+	case len(m.layers) == 0:
+		return errors.New("nn: the model has no layers")
+	case loss != CategoricalCrossEntropy && loss != MeanSquaredError:
+		return fmt.Errorf("nn: unknown loss %v", loss)
 	}
 	if err := opt.validate(); err != nil {
 		return fmt.Errorf("nn: %w", err)
 	}
-	if len(m.layers) == 0 {
-		return errors.New("nn: the model has no layers")
-	}
-	if loss != CategoricalCrossEntropy && loss != MeanSquaredError {
-		return fmt.Errorf("nn: unknown loss %v", loss)
-	}
-	if _, ok := m.layers[0].(*reshape); !ok {
-		return fmt.Errorf("nn: the first layer is %v; start the model with nn.Input(features) or nn.Flatten(dims...) so it knows its input size", m.layers[0])
-	}
-	m.Release()
+	m.release()
 
+	b := &Builder{}
 	width := 0
-	m.widths = make([]int, len(m.layers))
+	widths := make([]int, len(m.layers))
+	params := make([][]*Param, len(m.layers))
+	first := len(m.layers)
 	for i, l := range m.layers {
 		if l == nil {
 			return fmt.Errorf("nn: layer %d is nil", i+1)
 		}
-		out, err := l.build(width)
+		np := len(b.params)
+		out, err := l.Build(b, width)
 		if err != nil {
 			return fmt.Errorf("nn: layer %d: %w", i+1, err)
 		}
-		if i == 0 {
-			m.in = out
+		if out <= 0 || out > maxWidth {
+			return fmt.Errorf("nn: layer %d (%v) gives %d values per sample; want 1 to %d", i+1, l, out, maxWidth)
 		}
-		width = out
-		m.widths[i] = out
-	}
-	m.out = width
-	m.fused = false
-	if loss == CategoricalCrossEntropy {
-		if !endsInSoftmax(m.layers[len(m.layers)-1]) {
-			return fmt.Errorf("nn: categorical cross-entropy needs a softmax output, but the last layer is %v; use Dense(n, \"softmax\") or add nn.Softmax()", m.layers[len(m.layers)-1])
-		}
-		m.fused = true
-	}
-
-	m.dev, m.opt, m.loss, m.steps = dev, opt, loss, 0
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x676c6e6e)) // "glnn"
-	first := -1
-	for i, l := range m.layers {
-		if err := l.alloc(dev, rng); err != nil {
-			m.Release()
-			return fmt.Errorf("nn: layer %d (%v): %w", i+1, l, err)
-		}
-		ps := l.params()
-		if len(ps) > 0 && first < 0 {
+		params[i] = b.params[np:]
+		if len(params[i]) > 0 && first == len(m.layers) {
 			first = i
 		}
-		for _, p := range ps {
-			for s := 0; s < opt.slots(); s++ {
-				t, err := dev.Alloc(p.value.Rows(), p.value.Cols())
-				if err != nil {
-					m.Release()
-					return fmt.Errorf("nn: optimizer state: %w", err)
-				}
-				p.state[s] = t
-			}
-			m.params = append(m.params, p)
+		width, widths[i] = out, out
+	}
+	head := false
+	if loss == CategoricalCrossEntropy {
+		last := m.layers[len(m.layers)-1]
+		s, ok := last.(interface{ splitSoftmax() bool })
+		if !ok || !s.splitSoftmax() {
+			return fmt.Errorf("nn: categorical cross-entropy needs a softmax output, but the last layer is %v; use Dense(n, \"softmax\") or add nn.Softmax()", last)
 		}
+		head = true
 	}
-	// Only layers after the first trainable one pass gradients back.
-	m.first = first
-	for i, l := range m.layers {
-		if d, ok := l.(*dense); ok {
-			d.needDX = i > first
-		}
-	}
-	var err error
-	if m.lossSum, err = dev.Alloc(1, 1); err == nil {
-		m.correct, err = dev.Alloc(1, 1)
-	}
-	if err != nil {
-		m.Release()
+
+	m.dev, m.opt, m.loss = dev, opt, loss
+	m.in, m.out, m.widths, m.params, m.bufs = widths[0], width, widths, params, b.bufs
+	m.head, m.steps, m.first = head, 0, first
+	m.xb, m.yb, m.dOut, m.pb = &Buffer{cols: m.in}, &Buffer{cols: m.out}, &Buffer{cols: m.out}, &Buffer{cols: m.out}
+	m.bufs = append(m.bufs, m.xb, m.yb, m.dOut, m.pb)
+	m.inputs = make([]*backend.Tensor, len(m.layers))
+	if err := m.allocParams(b.params, opts.Seed); err != nil {
+		m.release()
 		return fmt.Errorf("nn: %w", err)
 	}
-	m.inputs = make([]*backend.Tensor, len(m.layers))
 	return nil
 }
 
-func endsInSoftmax(l Layer) bool {
-	switch l := l.(type) {
-	case *dense:
-		return l.act == backend.Softmax
-	case *activation:
-		return l.act == backend.Softmax
+// allocParams lays the parameters out in one store, initialises them from
+// seed and allocates the gradients, optimizer state and accumulators.
+func (m *Sequential) allocParams(ps []*Param, seed uint64) error {
+	n := 0
+	for _, p := range ps {
+		p.off = n
+		n += (p.rows*p.cols + backend.SliceAlign - 1) / backend.SliceAlign * backend.SliceAlign
 	}
-	return false
+	s := &m.store
+	s.n = n
+	host := make([]float32, n)
+	rng := rand.New(rand.NewPCG(seed, 0x676c6e6e)) // "glnn"
+	for _, p := range ps {
+		p.init(rng, p.rows, p.cols, host[p.off:p.off+p.rows*p.cols])
+	}
+	var err error
+	alloc := func() *backend.Tensor {
+		if err != nil {
+			return nil
+		}
+		var t *backend.Tensor
+		t, err = m.dev.Alloc(1, n)
+		return t
+	}
+	s.value, s.grad = alloc(), alloc()
+	for i := range m.opt.slots() {
+		s.state[i] = alloc()
+	}
+	if err != nil {
+		return fmt.Errorf("allocating %d parameters: %w", n, err)
+	}
+	if m.lossSum, err = m.dev.Alloc(1, 1); err == nil {
+		m.correct, err = m.dev.Alloc(1, 1)
+	}
+	if err != nil {
+		return err
+	}
+	m.dev.Upload(s.value, host)
+	for _, p := range ps {
+		p.Value = s.value.Slice(p.off, p.rows, p.cols)
+		p.Grad = s.grad.Slice(p.off, p.rows, p.cols)
+	}
+	return nil
 }
 
 // InputSize is the number of features per sample (after Compile).
@@ -158,6 +202,9 @@ func (m *Sequential) OutputSize() int { return m.out }
 // Device is the device the model was compiled onto, or nil.
 func (m *Sequential) Device() backend.Device { return m.dev }
 
+// Layers returns the model's layers.
+func (m *Sequential) Layers() []Layer { return m.layers }
+
 // Summary lists the layers of a compiled model with their output widths
 // and parameter counts, like Keras's model.summary().
 func (m *Sequential) Summary() string {
@@ -168,8 +215,8 @@ func (m *Sequential) Summary() string {
 	total := 0
 	for i, l := range m.layers {
 		n := 0
-		for _, p := range l.params() {
-			n += p.value.Len()
+		for _, p := range m.params[i] {
+			n += p.rows * p.cols
 		}
 		total += n
 		fmt.Fprintf(&b, "%2d  %-22v out %-6d params %d\n", i+1, l, m.widths[i], n)
@@ -181,21 +228,34 @@ func (m *Sequential) Summary() string {
 // Release frees every device tensor of the model. The model must be
 // compiled again before use.
 func (m *Sequential) Release() {
+	m.enter("Release")
+	defer m.exit()
+	m.release()
+}
+
+func (m *Sequential) release() {
 	if m.dev == nil {
 		return
 	}
-	for _, l := range m.layers {
-		l.release(m.dev)
+	for _, b := range m.bufs {
+		if b.t != nil {
+			m.dev.Release(b.t)
+		}
+		b.t, b.view = nil, nil
 	}
-	releaseBuf(m.dev, &m.xb)
-	releaseBuf(m.dev, &m.yb)
-	releaseBuf(m.dev, &m.dOut)
-	for _, t := range []*backend.Tensor{m.lossSum, m.correct} {
+	s := &m.store
+	for _, t := range []*backend.Tensor{s.value, s.grad, s.state[0], s.state[1], m.lossSum, m.correct} {
 		if t != nil {
 			m.dev.Release(t)
 		}
 	}
-	m.lossSum, m.correct, m.params, m.batch, m.dev = nil, nil, nil, 0, nil
+	for _, ps := range m.params {
+		for _, p := range ps {
+			p.Value, p.Grad = nil, nil
+		}
+	}
+	*s = paramStore{}
+	m.lossSum, m.correct, m.params, m.bufs, m.batch, m.dev = nil, nil, nil, nil, 0, nil
 }
 
 // ensureBatch makes the batch buffers hold at least n rows.
@@ -203,32 +263,29 @@ func (m *Sequential) ensureBatch(n int) error {
 	if n <= m.batch {
 		return nil
 	}
-	for _, l := range m.layers {
-		if err := l.allocBatch(m.dev, n); err != nil {
-			return err
+	for _, b := range m.bufs {
+		if b.t != nil {
+			m.dev.Release(b.t)
+			b.t, b.view = nil, nil
 		}
-	}
-	for _, b := range []struct {
-		r    *rowView
-		cols int
-	}{{&m.xb, m.in}, {&m.yb, m.out}, {&m.dOut, m.out}} {
-		releaseBuf(m.dev, b.r)
 		t, err := m.dev.Alloc(n, b.cols)
 		if err != nil {
-			return err
+			return fmt.Errorf("nn: allocating batch buffers of %d rows: %w", n, err)
 		}
-		b.r.set(t)
+		b.t = t
 	}
 	m.batch = n
 	return nil
 }
 
-// forward runs the layers on the first n rows of m.xb.
-func (m *Sequential) forward(n int, logits bool) *backend.Tensor {
-	h := m.xb.rows(n)
+// forward runs the layers on the first n rows of m.xb and returns the
+// output: logits when the model applies the softmax itself.
+func (m *Sequential) forward(n int, training bool) *backend.Tensor {
+	m.pass = Pass{Dev: m.dev, Rows: n, Training: training}
+	h := m.xb.Rows(n)
 	for i, l := range m.layers {
 		m.inputs[i] = h
-		h = l.forward(m.dev, h, n, logits)
+		h = l.Forward(&m.pass, h)
 	}
 	return h
 }
@@ -236,8 +293,8 @@ func (m *Sequential) forward(n int, logits bool) *backend.Tensor {
 // lossAndMetrics adds the loss and correct count of output h against the
 // first n rows of m.yb and leaves the loss gradient in m.dOut.
 func (m *Sequential) lossAndMetrics(h *backend.Tensor, n int) *backend.Tensor {
-	y, d := m.yb.rows(n), m.dOut.rows(n)
-	if m.loss == CategoricalCrossEntropy {
+	y, d := m.yb.Rows(n), m.dOut.Rows(n)
+	if m.head {
 		m.dev.SoftmaxCrossEntropy(d, m.lossSum, h, y)
 	} else {
 		m.dev.MeanSquaredError(d, m.lossSum, h, y)
@@ -249,13 +306,13 @@ func (m *Sequential) lossAndMetrics(h *backend.Tensor, n int) *backend.Tensor {
 // trainStep runs forward, loss, backward and an optimizer step on the
 // batch gathered into the first n rows of m.xb and m.yb.
 func (m *Sequential) trainStep(n int) {
-	g := m.lossAndMetrics(m.forward(n, m.fused), n)
-	for i := len(m.layers) - 1; i >= 0; i-- {
-		g = m.layers[i].backward(m.dev, m.inputs[i], g, n, i > m.first, m.fused)
-		if g == nil {
-			break
-		}
+	g := m.lossAndMetrics(m.forward(n, true), n)
+	for i := len(m.layers) - 1; i >= m.first && g != nil; i-- {
+		m.pass.NeedInputGrad = i > m.first
+		g = m.layers[i].Backward(&m.pass, m.inputs[i], g)
 	}
 	m.steps++
-	m.opt.step(m.dev, m.params, m.steps)
+	if m.store.n > 0 {
+		m.opt.step(m.dev, &m.store, m.steps)
+	}
 }

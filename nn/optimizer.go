@@ -15,8 +15,9 @@ type Optimizer interface {
 	slots() int
 	// validate reports settings that cannot work.
 	validate() error
-	// step applies one update to every parameter; t counts steps from 1.
-	step(dev backend.Device, ps []*param, t int)
+	// step applies one update to every parameter of the store; t counts
+	// steps from 1.
+	step(dev backend.Device, s *paramStore, t int)
 }
 
 // SGDOptimizer is stochastic gradient descent with optional momentum, in
@@ -54,10 +55,8 @@ func (o *SGDOptimizer) validate() error {
 	return nil
 }
 
-func (o *SGDOptimizer) step(dev backend.Device, ps []*param, _ int) {
-	for _, p := range ps {
-		dev.SGD(p.value, p.grad, p.state[0], o.LearningRate, o.Momentum)
-	}
+func (o *SGDOptimizer) step(dev backend.Device, s *paramStore, _ int) {
+	dev.SGD(s.value, s.grad, s.state[0], backend.SGDParams{LearningRate: o.LearningRate, Momentum: o.Momentum})
 }
 
 // AdamOptimizer is Adam with Keras's bias correction (ε added to √v, not
@@ -93,10 +92,9 @@ func (o *AdamOptimizer) validate() error {
 	return nil
 }
 
-func (o *AdamOptimizer) step(dev backend.Device, ps []*param, t int) {
-	for _, p := range ps {
-		dev.Adam(p.value, p.grad, p.state[0], p.state[1], o.LearningRate, o.Beta1, o.Beta2, o.Epsilon, t)
-	}
+func (o *AdamOptimizer) step(dev backend.Device, s *paramStore, t int) {
+	dev.Adam(s.value, s.grad, s.state[0], s.state[1], backend.AdamParams{
+		LearningRate: o.LearningRate, Beta1: o.Beta1, Beta2: o.Beta2, Epsilon: o.Epsilon, Step: t})
 }
 
 // Loss is a training objective.

@@ -14,7 +14,8 @@ package shaders
 
 import "embed"
 
-// FS holds the compute shader sources, named "<family>.comp".
+// FS holds the compute shader sources, named "<family>.comp", and the
+// files they include, "*.glsl".
 //
-//go:embed *.comp
+//go:embed *.comp *.glsl
 var FS embed.FS

@@ -4,15 +4,17 @@
 //	func TestConformance(t *testing.T) {
 //		dev := open(t) // a backend.Device
 //		defer dev.Close()
-//		backendtest.Run(t, dev)
+//		backendtest.Run(t, dev, openAnother)
 //		backendtest.RunReference(t, dev)
 //	}
 //
 // Run checks every op of backend.Device against a float64 reference on odd
 // shapes (1, 7, 33, 65, 129 …, every transpose combination, views with fewer
 // rows than their parent), every gradient against central finite
-// differences, misuse panics, and that each op family releases every buffer
-// it allocates. RunReference builds a small MLP from raw device ops and
+// differences, and that each op family releases every buffer it allocates.
+// It also checks the contract that backend.Device documents, case by case:
+// misuse panics naming the op, the aliasing rule, tensors of another device
+// or released ones, Close and what follows it, and Gather's bad indices. RunReference builds a small MLP from raw device ops and
 // compares forward values, gradients and optimizer steps with values
 // computed independently by PyTorch in float64 (testdata/mlp-4x7x5x3.json,
 // also exported through Reference).
@@ -64,7 +66,7 @@ func Upload(t testing.TB, dev backend.Device, rows, cols int, data []float32) *b
 func Download(t testing.TB, dev backend.Device, x *backend.Tensor) []float32 {
 	t.Helper()
 	out := make([]float32, x.Len())
-	if err := dev.Download(x, out); err != nil {
+	if err := dev.Download(out, x); err != nil {
 		t.Fatalf("Download %s: %v", x.Shape(), err)
 	}
 	return out
@@ -76,10 +78,14 @@ type family struct {
 	f    func(e *env)
 }
 
+// Opener opens a fresh device of the backend under test.
+type Opener func() (backend.Device, error)
+
 // Run runs the conformance suite on dev: one subtest per op family, each
 // checking that dev.LiveBuffers is the same before and after it. dev must
-// be open and is left open.
-func Run(t *testing.T, dev backend.Device) {
+// be open and is left open; open gives the further devices of the
+// ownership and lifecycle checks, which it closes.
+func Run(t *testing.T, dev backend.Device, open Opener) {
 	families := []family{
 		{"Info", testInfo},
 		{"Alloc", testAlloc},
@@ -102,6 +108,10 @@ func Run(t *testing.T, dev backend.Device) {
 		{"SGD", testSGD},
 		{"Adam", testAdam},
 		{"Misuse", testMisuse},
+		{"Aliasing", testAliasing},
+		{"Ownership", func(e *env) { testOwnership(e, open) }},
+		{"Lifecycle", func(e *env) { testLifecycle(e, open) }},
+		{"BadIndex", testBadIndex},
 		{"Sync", testSync},
 	}
 	runFamilies(t, dev, families)
@@ -257,6 +267,9 @@ func (e *env) softTargets(rows, cols int) []float32 {
 	}
 	return v
 }
+
+func nan() float64 { return math.NaN() }
+func inf() float64 { return math.Inf(1) }
 
 func filled(n int, v float32) []float32 {
 	s := make([]float32, n)

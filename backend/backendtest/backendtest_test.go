@@ -25,10 +25,12 @@ type mutant struct {
 	bug string
 }
 
-func (d *mutant) MatMul(c, a, b *backend.Tensor, transA, transB, acc bool) {
+func (d *mutant) MatMul(c, a, b *backend.Tensor, tA, tB backend.Transpose) {
 	switch d.bug {
-	case "matmul-ignores-accumulate":
-		acc = false
+	case "matmul-ignores-trans-b":
+		if b.Rows() == b.Cols() {
+			tB = backend.NoTrans
+		}
 	case "matmul-no-shape-check":
 		defer func() { recover() }()
 	case "matmul-leaks-scratch":
@@ -36,21 +38,24 @@ func (d *mutant) MatMul(c, a, b *backend.Tensor, transA, transB, acc bool) {
 			d.Device.Alloc(1, k) // never released
 		}
 	}
-	d.Device.MatMul(c, a, b, transA, transB, acc)
+	d.Device.MatMul(c, a, b, tA, tB)
 }
 
-func (d *mutant) SumRows(dst, src *backend.Tensor, acc bool) {
+func (d *mutant) SumRows(dst, src *backend.Tensor) {
 	if d.bug == "sumrows-reads-whole-parent" && src.IsView() {
 		src = src.View(src.Cap()/src.Cols(), src.Cols())
 	}
-	d.Device.SumRows(dst, src, acc)
+	d.Device.SumRows(dst, src)
 }
 
-func (d *mutant) ActivationGrad(act backend.Activation, dx, y, dy *backend.Tensor) {
+func (d *mutant) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activation) {
 	if d.bug == "relu-grad-masks-on-dy" && act == backend.ReLU {
 		y = dy
 	}
-	d.Device.ActivationGrad(act, dx, y, dy)
+	if d.bug == "leaky-relu-ignores-slope" && act.Kind == backend.KindLeakyReLU {
+		act.Alpha = 0.2
+	}
+	d.Device.ActivationGrad(dx, dy, x, y, act)
 }
 
 func (d *mutant) SoftmaxCrossEntropy(dLogits, lossSum, logits, targets *backend.Tensor) {
@@ -60,19 +65,52 @@ func (d *mutant) SoftmaxCrossEntropy(dLogits, lossSum, logits, targets *backend.
 	d.Device.SoftmaxCrossEntropy(dLogits, lossSum, logits, targets)
 }
 
-func (d *mutant) SGD(param, grad, velocity *backend.Tensor, lr, momentum float32) {
+func (d *mutant) SGD(param, grad, velocity *backend.Tensor, h backend.SGDParams) {
 	if d.bug == "sgd-wrong-momentum" && velocity != nil {
-		momentum = 0.5
+		h.Momentum = 0.5
 	}
-	d.Device.SGD(param, grad, velocity, lr, momentum)
+	d.Device.SGD(param, grad, velocity, h)
 }
 
-func (d *mutant) Adam(param, grad, m, v *backend.Tensor, lr, beta1, beta2, eps float32, t int) {
-	if d.bug == "adam-pytorch-form" && t >= 1 {
+func (d *mutant) Adam(param, grad, m, v *backend.Tensor, h backend.AdamParams) {
+	if d.bug == "adam-pytorch-form" && h.Step >= 1 {
 		// PyTorch's ε on √v̂ equals Keras's form with ε·√(1−β2^t).
-		eps *= float32(math.Sqrt(1 - math.Pow(float64(beta2), float64(t))))
+		h.Epsilon *= float32(math.Sqrt(1 - math.Pow(float64(h.Beta2), float64(h.Step))))
 	}
-	d.Device.Adam(param, grad, m, v, lr, beta1, beta2, eps, t)
+	d.Device.Adam(param, grad, m, v, h)
+}
+
+func (d *mutant) Copy(dst, src *backend.Tensor) {
+	if d.bug == "copy-onto-itself-is-a-no-op" && dst == src {
+		return
+	}
+	d.Device.Copy(dst, src)
+}
+
+func (d *mutant) Sync() error {
+	err := d.Device.Sync()
+	if d.bug == "sync-drops-errors" {
+		return nil
+	}
+	return err
+}
+
+func (d *mutant) Close() error {
+	err := d.Device.Close()
+	if d.bug == "close-twice-is-nil" {
+		return nil
+	}
+	return err
+}
+
+func openMutant(bug string) backendtest.Opener {
+	return func() (backend.Device, error) {
+		dev, err := cpu.New(backend.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &mutant{dev, bug}, nil
+	}
 }
 
 // TestMutant is the child of TestSuiteCatchesMutants: it runs the suite on
@@ -87,7 +125,7 @@ func TestMutant(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dev.Close()
-	backendtest.Run(t, &mutant{dev, bug})
+	backendtest.Run(t, &mutant{dev, bug}, openMutant(bug))
 	backendtest.RunReference(t, &mutant{dev, bug})
 }
 
@@ -96,7 +134,7 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		bug, family, message string // message: expected in the failure output
 	}{
 		{"none", "", ""}, // the wrapper itself must pass everything
-		{"matmul-ignores-accumulate", "MatMul", "accumulate=true"},
+		{"matmul-ignores-trans-b", "MatMul", "NT: c"},
 		{"matmul-no-shape-check", "Misuse", "did not panic"},
 		{"matmul-leaks-scratch", "MatMul", "leaks buffers"},
 		{"sumrows-reads-whole-parent", "View", "SumRows of a 6x7 view"},
@@ -105,6 +143,10 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		{"sce-overwrites-loss", "SoftmaxCrossEntropy", "lossSum accumulates"},
 		{"sgd-wrong-momentum", "SGD", "momentum=0.9"},
 		{"adam-pytorch-form", "Adam", "Keras form"},
+		{"leaky-relu-ignores-slope", "ActivationGrad", "leaky_relu(0.13)"},
+		{"copy-onto-itself-is-a-no-op", "Aliasing", "Copy onto itself: did not panic"},
+		{"sync-drops-errors", "BadIndex", "ErrBadIndex"},
+		{"close-twice-is-nil", "Lifecycle", "second Close"},
 	} {
 		t.Run(m.bug+"/"+m.family, func(t *testing.T) {
 			args := []string{"-test.run=^TestMutant$", "-test.v"}

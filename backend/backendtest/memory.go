@@ -173,7 +173,7 @@ func testCopy(e *env) {
 func testSync(e *env) {
 	x := e.upload(7, 33, e.uniform(7*33, -1, 1))
 	y := e.alloc(7, 33)
-	e.dev.Activate(backend.Tanh, y, x)
+	e.dev.Activate(y, x, backend.Tanh)
 	e.dev.Fill(x, 2)
 	if err := e.dev.Sync(); err != nil {
 		e.t.Errorf("Sync after valid work: %v", err)

@@ -26,7 +26,7 @@ func testSGD(e *env) {
 			for step := 1; step <= 4; step++ {
 				gd := e.uniform(r*c, -1, 1)
 				e.dev.Upload(grad, gd)
-				e.dev.SGD(param, grad, velocity, lr, momentum)
+				e.dev.SGD(param, grad, velocity, backend.SGDParams{LearningRate: lr, Momentum: momentum})
 				for i := range p {
 					if momentum == 0 {
 						p[i] -= l * float64(gd[i])
@@ -86,8 +86,12 @@ func testAdam(e *env) {
 					}
 				}
 				e.dev.Upload(grad, gd)
-				e.dev.Adam(param, grad, m, v, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, step)
-				lrT := backend.AdamStepSize(cfg.lr, cfg.beta1, cfg.beta2, step)
+				e.dev.Adam(param, grad, m, v, backend.AdamParams{
+					LearningRate: cfg.lr, Beta1: cfg.beta1, Beta2: cfg.beta2, Epsilon: cfg.eps, Step: step})
+				// Keras's update, written out independently of
+				// AdamParams.StepSize: the bias corrections of m and v
+				// folded into the step, ε added to √v.
+				lrT := float64(cfg.lr) * math.Sqrt(1-math.Pow(b2, float64(step))) / (1 - math.Pow(b1, float64(step)))
 				mScale := make([]float64, r*c)
 				for i := range p {
 					g := float64(gd[i])

@@ -270,10 +270,10 @@ func newRefNet(e *env, ref *ReferenceMLP) *refNet {
 // forward computes z1 = x·W1 + b1, h = relu(z1), logits = h·W2 + b2.
 func (n *refNet) forward() {
 	d := n.e.dev
-	d.MatMul(n.z1, n.x, n.w1, false, false, false)
+	d.MatMul(n.z1, n.x, n.w1, backend.NoTrans, backend.NoTrans)
 	d.AddBias(n.z1, n.z1, n.b1, backend.Identity)
-	d.Activate(backend.ReLU, n.h, n.z1)
-	d.MatMul(n.logits, n.h, n.w2, false, false, false)
+	d.Activate(n.h, n.z1, backend.ReLU)
+	d.MatMul(n.logits, n.h, n.w2, backend.NoTrans, backend.NoTrans)
 	d.AddBias(n.logits, n.logits, n.b2, backend.Identity)
 }
 
@@ -283,12 +283,12 @@ func (n *refNet) backward() {
 	d := n.e.dev
 	d.Fill(n.lossSum, 0)
 	d.SoftmaxCrossEntropy(n.dlogits, n.lossSum, n.logits, n.onehot)
-	d.MatMul(n.dw2, n.h, n.dlogits, true, false, false) // dW2 = hᵀ·dlogits
-	d.SumRows(n.db2, n.dlogits, false)
-	d.MatMul(n.dh, n.dlogits, n.w2, false, true, false) // dh = dlogits·W2ᵀ
-	d.ActivationGrad(backend.ReLU, n.dz1, n.h, n.dh)
-	d.MatMul(n.dw1, n.x, n.dz1, true, false, false) // dW1 = xᵀ·dz1
-	d.SumRows(n.db1, n.dz1, false)
+	d.MatMul(n.dw2, n.h, n.dlogits, backend.Trans, backend.NoTrans) // dW2 = hᵀ·dlogits
+	d.SumRows(n.db2, n.dlogits)
+	d.MatMul(n.dh, n.dlogits, n.w2, backend.NoTrans, backend.Trans) // dh = dlogits·W2ᵀ
+	d.ActivationGrad(n.dz1, n.dh, n.z1, n.h, backend.ReLU)
+	d.MatMul(n.dw1, n.x, n.dz1, backend.Trans, backend.NoTrans) // dW1 = xᵀ·dz1
+	d.SumRows(n.db1, n.dz1)
 }
 
 // refTol is the float32 tolerance against the PyTorch float64 values.
@@ -318,12 +318,12 @@ func refForward(e *env, ref *ReferenceMLP) {
 	// The fused route: h = relu(x·W1 + b1) in one AddBias.
 	s := ref.Shapes
 	xw, h2 := e.garbage(s.Batch, s.Hidden), e.garbage(s.Batch, s.Hidden)
-	e.dev.MatMul(xw, n.x, n.w1, false, false, false)
+	e.dev.MatMul(xw, n.x, n.w1, backend.NoTrans, backend.NoTrans)
 	e.dev.AddBias(h2, xw, n.b1, backend.ReLU)
 	e.refCheck("h = AddBias(x·W1, b1, relu) (fused)", h2, ref.H)
 
 	p := e.garbage(s.Batch, s.Out)
-	e.dev.Activate(backend.Softmax, p, n.logits)
+	e.dev.Activate(p, n.logits, backend.Softmax)
 	e.refCheck("softmax(logits) (Activate)", p, ref.Softmax)
 
 	e.dev.SoftmaxCrossEntropy(n.dlogits, n.lossSum, n.logits, n.onehot)
@@ -354,9 +354,9 @@ func refElementwise(e *env, ref *ReferenceMLP) {
 	}{
 		{backend.ReLU, el.ReLU}, {backend.Sigmoid, el.Sigmoid}, {backend.Tanh, el.Tanh}, {backend.Softmax, el.Softmax},
 	} {
-		e.dev.Activate(a.act, y, x)
+		e.dev.Activate(y, x, a.act)
 		e.refCheck(fmt.Sprintf("elementwise %v: y = Activate(input)", a.act), y, a.ref.Y)
-		e.dev.ActivationGrad(a.act, dx, y, dy)
+		e.dev.ActivationGrad(dx, dy, x, y, a.act)
 		e.refCheck(fmt.Sprintf("elementwise %v: dx = ActivationGrad(y, upstream)", a.act), dx, a.ref.DX)
 	}
 }
@@ -392,11 +392,12 @@ func refOptimizer(e *env, ref *ReferenceMLP, name string, o ReferenceOptimizer) 
 		for i, p := range params {
 			switch {
 			case o.Beta1 != 0: // Adam
-				e.dev.Adam(p, grads[i], state1[i], state2[i], lr, float32(o.Beta1), float32(o.Beta2), float32(o.Eps), step)
+				e.dev.Adam(p, grads[i], state1[i], state2[i], backend.AdamParams{
+					LearningRate: lr, Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Epsilon: float32(o.Eps), Step: step})
 			case o.Momentum != 0:
-				e.dev.SGD(p, grads[i], state1[i], lr, float32(o.Momentum))
+				e.dev.SGD(p, grads[i], state1[i], backend.SGDParams{LearningRate: lr, Momentum: float32(o.Momentum)})
 			default:
-				e.dev.SGD(p, grads[i], nil, lr, 0)
+				e.dev.SGD(p, grads[i], nil, backend.SGDParams{LearningRate: lr})
 			}
 		}
 	}

@@ -56,18 +56,18 @@ func testView(e *env) {
 		b := e.upload(7, 3, bd)
 
 		cp, c, call := e.viewOf(pr, r, 3, make([]float32, r*3))
-		e.dev.MatMul(c, a, b, false, false, false)
-		want, scale := matMulRef(ad, r, 7, bd, 7, 3, false, false, nil)
+		e.dev.MatMul(c, a, b, backend.NoTrans, backend.NoTrans)
+		want, scale := matMulRef(ad, r, 7, bd, 7, 3, backend.NoTrans, backend.NoTrans)
 		e.checkView("MatMul c(6x3 view of 10x3) = a(6x7 view of 10x7)·b", cp, call, want, scale, matMulTol(7))
 
 		dw := e.garbage(7, 3)
-		e.dev.MatMul(dw, a, dy, true, false, false)
-		want, scale = matMulRef(ad, r, 7, dyd, r, 3, true, false, nil)
+		e.dev.MatMul(dw, a, dy, backend.Trans, backend.NoTrans)
+		want, scale = matMulRef(ad, r, 7, dyd, r, 3, backend.Trans, backend.NoTrans)
 		e.near("MatMul dW(7x3) = aᵀ·dy with a, dy 6-row views of 10-row tensors", 3, e.get(dw), want, scale, matMulTol(r))
 
 		dxp, dx, dxall := e.viewOf(pr, r, 7, make([]float32, r*7))
-		e.dev.MatMul(dx, dy, b, false, true, false)
-		want, scale = matMulRef(dyd, r, 3, bd, 7, 3, false, true, nil)
+		e.dev.MatMul(dx, dy, b, backend.NoTrans, backend.Trans)
+		want, scale = matMulRef(dyd, r, 3, bd, 7, 3, backend.NoTrans, backend.Trans)
 		e.checkView("MatMul dx(6x7 view of 10x7) = dy(6x3 view)·bᵀ", dxp, dxall, want, scale, matMulTol(3))
 	})
 
@@ -84,7 +84,7 @@ func testView(e *env) {
 		e.checkView("AddBias relu y(6x7 view of 10x7) = x(6x7 view) + bias", yp, yall, want, nil, tolElem)
 
 		db := e.garbage(1, 7)
-		e.dev.SumRows(db, x, false)
+		e.dev.SumRows(db, x)
 		sum, scale := make([]float64, 7), make([]float64, 7)
 		for i, v := range xd {
 			sum[i%7] += float64(v)
@@ -96,7 +96,7 @@ func testView(e *env) {
 	e.run("Activate-ActivationGrad", func(e *env) {
 		xd := e.uniform(r*5, -3, 3)
 		xp, x, xall := e.viewOf(pr, r, 5, xd)
-		e.dev.Activate(backend.Softmax, x, x)
+		e.dev.Activate(x, x, backend.Softmax)
 		y64 := activate64(backend.Softmax, to64(xd), 5)
 		e.checkView("Activate softmax in place on a 6x5 view of 10x5", xp, xall, y64, nil, tolElem)
 
@@ -104,8 +104,8 @@ func testView(e *env) {
 		_, y, _ := e.viewOf(pr, r, 5, yd)
 		_, dy, _ := e.viewOf(pr, r, 5, dyd)
 		dxp, dx, dxall := e.viewOf(pr, r, 5, make([]float32, r*5))
-		e.dev.ActivationGrad(backend.Softmax, dx, y, dy)
-		e.checkView("ActivationGrad softmax dx(6x5 view of 10x5) from y, dy views", dxp, dxall, actGrad64(backend.Softmax, to64(yd), to64(dyd), 5), nil, tolElem)
+		e.dev.ActivationGrad(dx, dy, nil, y, backend.Softmax)
+		e.checkView("ActivationGrad softmax dx(6x5 view of 10x5) from y, dy views", dxp, dxall, actGrad64(backend.Softmax, nil, to64(yd), to64(dyd), 5), nil, tolElem)
 	})
 
 	e.run("losses-metrics", func(e *env) {

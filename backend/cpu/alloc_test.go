@@ -16,6 +16,8 @@ func TestZeroAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
+	N, T := backend.NoTrans, backend.Trans
+	adam := backend.AdamParams{LearningRate: 0.01, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 2}
 	for _, threads := range []int{1, 3} {
 		d := open(t, threads)
 		rng := rand.New(rand.NewPCG(5, 6))
@@ -26,15 +28,15 @@ func TestZeroAllocs(t *testing.T) {
 			b := backendtest.Upload(t, d, k, n, uniform(rng, k*n, -1, 1))
 			bt := backendtest.Upload(t, d, n, k, uniform(rng, k*n, -1, 1))
 			c := backendtest.Upload(t, d, m, n, nil)
-			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			for _, tr := range [][2]backend.Transpose{{N, N}, {T, N}, {N, T}, {T, T}} {
 				x, y := a, b
-				if tr[0] {
+				if tr[0] == T {
 					x = at
 				}
-				if tr[1] {
+				if tr[1] == T {
 					y = bt
 				}
-				f := func() { d.MatMul(c, x, y, tr[0], tr[1], true) }
+				f := func() { d.MatMul(c, x, y, tr[0], tr[1]) }
 				f() // grows the packing buffers
 				if got := testing.AllocsPerRun(3, f); got != 0 {
 					t.Errorf("threads=%d MatMul %dx%dx%d trans=%v: %v allocations per call", threads, m, n, k, tr, got)
@@ -60,24 +62,26 @@ func TestZeroAllocs(t *testing.T) {
 				f    func()
 			}{
 				{"Upload", func() { d.Upload(m, host) }},
-				{"Download", func() { d.Download(m, host) }},
+				{"Download", func() { d.Download(host, m) }},
 				{"Fill", func() { d.Fill(m, 1) }},
 				{"Copy", func() { d.Copy(m, x) }},
 				{"AddBias", func() { d.AddBias(m, x, bias, backend.ReLU) }},
 				{"AddBias-sigmoid", func() { d.AddBias(m, x, bias, backend.Sigmoid) }},
-				{"SumRows", func() { d.SumRows(bias, g, true) }},
-				{"Activate-tanh", func() { d.Activate(backend.Tanh, m, x) }},
-				{"Activate-softmax", func() { d.Activate(backend.Softmax, m, x) }},
-				{"ActivationGrad-relu", func() { d.ActivationGrad(backend.ReLU, m, y, g) }},
-				{"ActivationGrad-softmax", func() { d.ActivationGrad(backend.Softmax, m, y, g) }},
+				{"SumRows", func() { d.SumRows(bias, g) }},
+				{"Activate-tanh", func() { d.Activate(m, x, backend.Tanh) }},
+				{"Activate-softmax", func() { d.Activate(m, x, backend.Softmax) }},
+				{"Activate-gelu", func() { d.Activate(m, x, backend.GELU) }},
+				{"ActivationGrad-relu", func() { d.ActivationGrad(m, g, nil, y, backend.ReLU) }},
+				{"ActivationGrad-leaky", func() { d.ActivationGrad(m, g, x, nil, backend.LeakyReLU(0.1)) }},
+				{"ActivationGrad-softmax", func() { d.ActivationGrad(m, g, nil, y, backend.Softmax) }},
 				{"SoftmaxCrossEntropy", func() { d.SoftmaxCrossEntropy(m, one, x, y) }},
 				{"MeanSquaredError", func() { d.MeanSquaredError(m, one, x, y) }},
 				{"CountCorrect", func() { d.CountCorrect(one, x, y) }},
 				{"ArgMax", func() { d.ArgMax(col, x) }},
 				{"Gather", func() { d.Gather(m, x, idx, 0) }},
-				{"SGD", func() { d.SGD(m, g, nil, 0.01, 0) }},
-				{"SGD-momentum", func() { d.SGD(m, g, v, 0.01, 0.9) }},
-				{"Adam", func() { d.Adam(m, g, y, v, 0.01, 0.9, 0.999, 1e-7, 2) }},
+				{"SGD", func() { d.SGD(m, g, nil, backend.SGDParams{LearningRate: 0.01}) }},
+				{"SGD-momentum", func() { d.SGD(m, g, v, backend.SGDParams{LearningRate: 0.01, Momentum: 0.9}) }},
+				{"Adam", func() { d.Adam(m, g, y, v, adam) }},
 				{"Sync", func() { d.Sync() }},
 			}
 			for _, op := range ops {

@@ -56,10 +56,10 @@ func BenchmarkMatMul(b *testing.B) {
 					d.Release(t)
 				}
 			}()
-			d.MatMul(c, x, y, s.transA, s.transB, false) // warm the packing buffers
+			d.MatMul(c, x, y, trans(s.transA), trans(s.transB)) // warm the packing buffers
 			b.ResetTimer()
 			for b.Loop() {
-				d.MatMul(c, x, y, s.transA, s.transB, false)
+				d.MatMul(c, x, y, trans(s.transA), trans(s.transB))
 			}
 			b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
@@ -86,11 +86,13 @@ func BenchmarkOps(b *testing.B) {
 			f    func()
 		}{
 			{"AddBias-relu", func() { d.AddBias(m, x, bias, backend.ReLU) }},
-			{"Activate-softmax", func() { d.Activate(backend.Softmax, m, x) }},
-			{"ActivationGrad-relu", func() { d.ActivationGrad(backend.ReLU, m, y, g) }},
-			{"SumRows", func() { d.SumRows(bias, g, false) }},
+			{"Activate-softmax", func() { d.Activate(m, x, backend.Softmax) }},
+			{"ActivationGrad-relu", func() { d.ActivationGrad(m, g, nil, y, backend.ReLU) }},
+			{"SumRows", func() { d.SumRows(bias, g) }},
 			{"SoftmaxCrossEntropy", func() { d.SoftmaxCrossEntropy(m, one, x, y) }},
-			{"Adam", func() { d.Adam(g, y, m, v, 1e-3, 0.9, 0.999, 1e-7, 3) }},
+			{"Adam", func() {
+				d.Adam(g, y, m, v, backend.AdamParams{LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 3})
+			}},
 		}
 		for _, op := range ops {
 			b.Run("op="+op.name+"/"+shape, func(b *testing.B) {
@@ -148,20 +150,21 @@ func BenchmarkTrainStep(b *testing.B) {
 				step++
 				d.Gather(x, images, idx, off)
 				d.Gather(y, labels, idx, off)
-				d.MatMul(h, x, w1, false, false, false)
+				N, T := backend.NoTrans, backend.Trans
+				d.MatMul(h, x, w1, N, N)
 				d.AddBias(h, h, b1, backend.ReLU)
-				d.MatMul(z, h, w2, false, false, false)
+				d.MatMul(z, h, w2, N, N)
 				d.AddBias(z, z, b2, backend.Identity)
 				d.CountCorrect(correct, z, y)
 				d.SoftmaxCrossEntropy(dz, loss, z, y)
-				d.MatMul(grads[2], h, dz, true, false, false)
-				d.SumRows(grads[3], dz, false)
-				d.MatMul(dh, dz, w2, false, true, false)
-				d.ActivationGrad(backend.ReLU, dh, h, dh)
-				d.MatMul(grads[0], x, dh, true, false, false)
-				d.SumRows(grads[1], dh, false)
+				d.MatMul(grads[2], h, dz, T, N)
+				d.SumRows(grads[3], dz)
+				d.MatMul(dh, dz, w2, N, T)
+				d.ActivationGrad(dh, dh, nil, h, backend.ReLU)
+				d.MatMul(grads[0], x, dh, T, N)
+				d.SumRows(grads[1], dh)
 				for i, p := range params {
-					d.Adam(p, grads[i], ms[i], vs[i], 1e-3, 0.9, 0.999, 1e-7, step)
+					d.Adam(p, grads[i], ms[i], vs[i], backend.AdamParams{LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: step})
 				}
 			}
 			train()
@@ -173,4 +176,11 @@ func BenchmarkTrainStep(b *testing.B) {
 			b.ReportMetric(perStep*float64((60000+batch-1)/batch), "s/epoch")
 		})
 	}
+}
+
+func trans(t bool) backend.Transpose {
+	if t {
+		return backend.Trans
+	}
+	return backend.NoTrans
 }

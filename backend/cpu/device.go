@@ -3,9 +3,7 @@ package cpu
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
-	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -23,26 +21,15 @@ func init() {
 	})
 }
 
-// ErrClosed is returned by Alloc, Sync and Close on a device that has been
-// closed.
-var ErrClosed = errors.New("cpu: device is closed")
-
-// buffer is the storage behind an allocated tensor and its views.
-type buffer struct {
-	data  []float32 // nil once released
-	dev   *Device
-	owner *backend.Tensor // the tensor Alloc returned
-}
-
 // Device is the CPU implementation of backend.Device. Like every Device it
 // is used from one goroutine at a time; it spreads the work of each op over
 // its own worker goroutines.
 type Device struct {
-	info   backend.Info
-	pool   *pool
-	kern   microKernel
-	live   map[*buffer]struct{}
-	closed bool
+	info backend.Info
+	tr   *backend.Tracker
+	pool *pool
+	kern microKernel
+	err  error // deferred error (a bad Gather index), reported by Sync or Download
 
 	// Reusable descriptors of parallel work, one per kind of op, so that
 	// dispatching allocates nothing.
@@ -68,8 +55,8 @@ type Device struct {
 var _ backend.Device = (*Device)(nil)
 
 // New opens a CPU device with opts.Threads workers (default
-// runtime.GOMAXPROCS(0)). The other options do not apply to the CPU and
-// are ignored. Close stops the workers.
+// runtime.GOMAXPROCS(0)). The GL options do not apply and are ignored.
+// Close stops the workers.
 func New(opts backend.Options) (*Device, error) {
 	threads := opts.Threads
 	if threads < 0 {
@@ -92,12 +79,13 @@ func New(opts backend.Options) (*Device, error) {
 			Version:  runtime.Version(),
 			Threads:  threads,
 		},
+		tr:       backend.NewTracker("cpu"),
 		pool:     newPool(threads),
 		kern:     kernelGo2x4,
-		live:     make(map[*buffer]struct{}),
 		partials: make([]float64, threads),
 		counts:   make([]int, threads),
 	}
+	d.info.Kernel = d.kern.name
 	d.mm.ws = make([]gemmWorkspace, threads)
 	// The workers reference only the pool, so a Device dropped without
 	// Close still stops them when it is collected.
@@ -131,119 +119,77 @@ func cpuModel() (vendor, model string) {
 }
 
 // Info describes the device: Backend "cpu", the thread count and
-// architecture in Name, the CPU model in Renderer and the Go version in
-// Version.
+// architecture in Name, the CPU model in Renderer, the GEMM micro-kernel
+// in Kernel and the Go version in Version.
 func (d *Device) Info() backend.Info { return d.info }
 
 // Alloc returns a zeroed rows×cols tensor backed by a []float32.
 func (d *Device) Alloc(rows, cols int) (*backend.Tensor, error) {
-	if d.closed {
-		return nil, ErrClosed
+	if err := d.tr.Alloc(rows, cols); err != nil {
+		return nil, err
 	}
-	if rows < 0 || cols < 0 {
-		return nil, fmt.Errorf("cpu: Alloc %d×%d: negative size", rows, cols)
-	}
-	if cols > 0 && rows > math.MaxInt32/cols {
-		return nil, fmt.Errorf("cpu: Alloc %d×%d: more than %d elements", rows, cols, math.MaxInt32)
-	}
-	n := rows * cols
-	b := &buffer{data: make([]float32, n), dev: d}
-	t := backend.NewTensor(rows, cols, n, b)
-	b.owner = t
-	d.live[b] = struct{}{}
-	return t, nil
+	defer d.tr.Exit()
+	return d.tr.NewTensor(rows, cols, make([]float32, rows*cols)), nil
 }
 
-// Release frees t. It panics if t is a view, was released already, or
-// belongs to another device.
-func (d *Device) Release(t *backend.Tensor) {
-	if t == nil {
-		panic("Release: nil tensor")
-	}
-	if t.IsView() {
-		panic(fmt.Sprintf("Release: tensor %s is a view; release the tensor it views instead", t.Shape()))
-	}
-	if t.Buffer() == nil {
-		panic("Release: tensor was released already (or never allocated)")
-	}
-	b, ok := t.Buffer().(*buffer)
-	if !ok || b.dev != d {
-		panic(fmt.Sprintf("Release: tensor %s was not allocated by this cpu device", t.Shape()))
-	}
-	delete(d.live, b)
-	b.data = nil
-	b.owner = nil
-	t.Released()
-}
+// Release frees t (the garbage collector reclaims its memory).
+func (d *Device) Release(t *backend.Tensor) { d.tr.Release(t) }
 
 // LiveBuffers is the number of tensors allocated and not yet released.
-func (d *Device) LiveBuffers() int { return len(d.live) }
+func (d *Device) LiveBuffers() int { return d.tr.Live() }
 
-// Upload copies src (len(src) == t.Len()) into t.
-func (d *Device) Upload(t *backend.Tensor, src []float32) {
-	backend.CheckUpload("Upload", t, len(src))
-	copy(d.mem("Upload", t), src)
+// Upload copies src (len(src) == dst.Len()) into dst.
+func (d *Device) Upload(dst *backend.Tensor, src []float32) {
+	d.tr.Upload(dst, len(src))
+	defer d.tr.Exit()
+	copy(mem(dst), src)
 }
 
-// Download copies t into dst (len(dst) == t.Len()). Ops are synchronous,
-// so there is nothing to wait for and no deferred error.
-func (d *Device) Download(t *backend.Tensor, dst []float32) error {
-	backend.CheckUpload("Download", t, len(dst))
-	copy(dst, d.mem("Download", t))
-	return nil
-}
-
-// Sync returns nil: every op has finished when it returns. On a closed
-// device it returns ErrClosed.
-func (d *Device) Sync() error {
-	if d.closed {
-		return ErrClosed
+// Download copies src into dst (len(dst) == src.Len()). Ops are
+// synchronous, so there is nothing to wait for; a deferred error (a bad
+// Gather index) is returned, once.
+func (d *Device) Download(dst []float32, src *backend.Tensor) error {
+	if err := d.tr.Download(len(dst), src); err != nil {
+		return err
 	}
-	return nil
+	defer d.tr.Exit()
+	copy(dst, mem(src))
+	return d.takeErr()
+}
+
+// Sync reports the deferred error, if any, once: every op has finished
+// when it returns.
+func (d *Device) Sync() error {
+	if err := d.tr.Sync(); err != nil {
+		return err
+	}
+	defer d.tr.Exit()
+	return d.takeErr()
+}
+
+func (d *Device) takeErr() error {
+	err := d.err
+	d.err = nil
+	return err
 }
 
 // Close frees every tensor still allocated (later use of them panics) and
-// stops the worker goroutines. Closing twice returns ErrClosed.
+// stops the worker goroutines. It returns a deferred error not yet
+// reported; closing twice returns backend.ErrClosed.
 func (d *Device) Close() error {
-	if d.closed {
-		return ErrClosed
+	if _, err := d.tr.Close(); err != nil {
+		return err
 	}
-	d.closed = true
-	for b := range d.live {
-		b.data = nil
-		if b.owner != nil {
-			b.owner.Released()
-			b.owner = nil
-		}
-	}
-	clear(d.live)
 	d.pool.stop()
 	for i := range d.mm.ws {
 		d.mm.ws[i] = gemmWorkspace{}
 	}
 	d.colAcc = nil
-	return nil
+	return d.takeErr()
 }
 
-// mem returns the first t.Len() elements of t's storage, panicking if t
-// belongs to another device or its storage was released. t must be
-// non-nil (the backend checks ensure it).
-func (d *Device) mem(op string, t *backend.Tensor) []float32 {
-	b, ok := t.Buffer().(*buffer)
-	if !ok || b.dev != d {
-		panic(op + ": tensor " + t.Shape() + " was not allocated by this cpu device")
-	}
-	if b.data == nil {
-		panic(op + ": tensor " + t.Shape() + " is used after its storage was released")
-	}
-	return b.data[:t.Len()]
-}
-
-// noAlias panics if out shares storage with any of ins.
-func noAlias(op string, out *backend.Tensor, ins ...*backend.Tensor) {
-	for _, in := range ins {
-		if in != nil && out.Buffer() == in.Buffer() {
-			panic(op + ": output " + out.Shape() + " aliases input " + in.Shape())
-		}
-	}
+// mem returns the elements of t. The Tracker's checks have made sure that
+// t is a live tensor of this device.
+func mem(t *backend.Tensor) []float32 {
+	return t.Buffer().([]float32)[t.Offset() : t.Offset()+t.Len()]
 }

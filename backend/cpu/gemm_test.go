@@ -51,6 +51,9 @@ func matMulRef(a, b, c0 []float32, m, n, k int, transA, transB bool) (want, scal
 
 func matMulTol(k int) float64 { return 1e-5 * math.Sqrt(float64(max(k, 1))) }
 
+// TestMatMul checks the GEMM's blocking and splitting over workers on
+// shapes that cross its cache blocks, with every transpose, at several
+// thread counts (the conformance suite covers the op's contract).
 func TestMatMul(t *testing.T) {
 	var devs []backend.Device
 	for _, threads := range threadCounts {
@@ -59,8 +62,9 @@ func TestMatMul(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range gemmShapes {
 		m, n, k := s[0], s[1], s[2]
-		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-			transA, transB := tr[0], tr[1]
+		for _, tr := range [][2]backend.Transpose{{backend.NoTrans, backend.NoTrans}, {backend.Trans, backend.NoTrans}, {backend.NoTrans, backend.Trans}, {backend.Trans, backend.Trans}} {
+			tA, tB := tr[0], tr[1]
+			transA, transB := tA == backend.Trans, tB == backend.Trans
 			ar, ac := m, k
 			if transA {
 				ar, ac = k, m
@@ -69,40 +73,17 @@ func TestMatMul(t *testing.T) {
 			if transB {
 				br, bc = n, k
 			}
-			ad, bd, c0 := uniform(rng, m*k, -1, 1), uniform(rng, k*n, -1, 1), uniform(rng, m*n, -2, 2)
-			for _, acc := range []bool{false, true} {
-				init := filled(m*n, float32(math.NaN())) // must be overwritten
-				var want, scale []float64
-				if acc {
-					init = c0
-					want, scale = matMulRef(ad, bd, c0, m, n, k, transA, transB)
-				} else {
-					want, scale = matMulRef(ad, bd, nil, m, n, k, transA, transB)
-				}
-				for i, d := range devs {
-					name := fmt.Sprintf("threads=%d %dx%dx%d transA=%v transB=%v accumulate=%v", threadCounts[i], m, n, k, transA, transB, acc)
-					a, b, c := backendtest.Upload(t, d, ar, ac, ad), backendtest.Upload(t, d, br, bc, bd), backendtest.Upload(t, d, m, n, init)
-					d.MatMul(c, a, b, transA, transB, acc)
-					near(t, name, backendtest.Download(t, d, c), want, scale, matMulTol(k))
-					release(d, a, b, c)
-				}
+			ad, bd := uniform(rng, m*k, -1, 1), uniform(rng, k*n, -1, 1)
+			want, scale := matMulRef(ad, bd, nil, m, n, k, transA, transB)
+			for i, d := range devs {
+				name := fmt.Sprintf("threads=%d %dx%dx%d %v%v", threadCounts[i], m, n, k, tA, tB)
+				a, b := backendtest.Upload(t, d, ar, ac, ad), backendtest.Upload(t, d, br, bc, bd)
+				c := backendtest.Upload(t, d, m, n, filled(m*n, float32(math.NaN()))) // must be overwritten
+				d.MatMul(c, a, b, tA, tB)
+				near(t, name, backendtest.Download(t, d, c), want, scale, matMulTol(k))
+				release(d, a, b, c)
 			}
 		}
-	}
-}
-
-// TestMatMulZeroK checks that a product over k = 0 zeroes c, or leaves it
-// when accumulating.
-func TestMatMulZeroK(t *testing.T) {
-	d := open(t, 2)
-	a, b := backendtest.Upload(t, d, 3, 0, nil), backendtest.Upload(t, d, 0, 5, nil)
-	c := backendtest.Upload(t, d, 3, 5, filled(15, 7))
-	d.MatMul(c, a, b, false, false, true)
-	near(t, "k=0 accumulate", backendtest.Download(t, d, c), to64(filled(15, 7)), nil, 0)
-	d.MatMul(c, a, b, false, false, false)
-	near(t, "k=0", backendtest.Download(t, d, c), make([]float64, 15), nil, 0)
-	for _, x := range []*backend.Tensor{a, b, c} {
-		d.Release(x)
 	}
 }
 
@@ -116,13 +97,19 @@ func TestMatMulViews(t *testing.T) {
 	pa, b := backendtest.Upload(t, d, m+extra, k, ad), backendtest.Upload(t, d, k, n, bd)
 	cd := uniform(rng, (m+extra)*n, 5, 6)
 	pc := backendtest.Upload(t, d, m+extra, n, cd)
-	d.MatMul(pc.View(m, n), pa.View(m, k), b, false, false, false)
+	d.MatMul(pc.View(m, n), pa.View(m, k), b, backend.NoTrans, backend.NoTrans)
 	got := backendtest.Download(t, d, pc)
 	want, scale := matMulRef(ad[:m*k], bd, nil, m, n, k, false, false)
 	near(t, "c view = a view · b", got[:m*n], want, scale, matMulTol(k))
 	near(t, "rows of c's parent past the view", got[m*n:], to64(cd[m*n:]), nil, 0)
 	for _, x := range []*backend.Tensor{pa, b, pc} {
 		d.Release(x)
+	}
+}
+
+func release(d backend.Device, ts ...*backend.Tensor) {
+	for _, t := range ts {
+		d.Release(t)
 	}
 }
 

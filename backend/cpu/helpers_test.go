@@ -71,3 +71,11 @@ func near(t testing.TB, what string, got []float32, want []float64, scale []floa
 		t.Errorf("%s: %d elements off in all", what, bad)
 	}
 }
+
+func oneHot(rng *rand.Rand, r, c int) []float32 {
+	out := make([]float32, r*c)
+	for i := 0; i < r; i++ {
+		out[i*c+rng.IntN(c)] = 1
+	}
+	return out
+}

@@ -64,13 +64,13 @@ func BenchmarkMatMul(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				gemmOverride = v
-				d.MatMul(C, A, B, c.transA, c.transB, false) // warm up (JIT)
+				d.MatMul(C, A, B, trans(c.transA), trans(c.transB)) // warm up (JIT)
 				if err := d.Sync(); err != nil {
 					b.Fatal(err)
 				}
 				b.ResetTimer()
 				for b.Loop() {
-					d.MatMul(C, A, B, c.transA, c.transB, false)
+					d.MatMul(C, A, B, trans(c.transA), trans(c.transB))
 					if err := d.Sync(); err != nil {
 						b.Fatal(err)
 					}
@@ -112,12 +112,14 @@ func BenchmarkOps(b *testing.B) {
 			f    func()
 		}{
 			{"AddBias-ReLU", func() { d.AddBias(h, h, bias, backend.ReLU) }},
-			{"ActivationGrad-ReLU", func() { d.ActivationGrad(backend.ReLU, h, h, h) }},
-			{"SumRows", func() { d.SumRows(bias, h, false) }},
+			{"ActivationGrad-ReLU", func() { d.ActivationGrad(h, h, nil, logits, backend.Identity) }},
+			{"SumRows", func() { d.SumRows(bias, h) }},
 			{"SoftmaxCrossEntropy", func() { d.SoftmaxCrossEntropy(dl, loss, logits, targets) }},
 			{"CountCorrect", func() { d.CountCorrect(loss, logits, targets) }},
 			{"Gather", func() { d.Gather(batch, data, idx, 0) }},
-			{"Adam-784x128", func() { d.Adam(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7, 1) }},
+			{"Adam-784x128", func() {
+				d.Adam(w, g, m, v, backend.AdamParams{LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 1})
+			}},
 		}
 		for _, op := range ops {
 			b.Run(fmt.Sprintf("%s/rows=%d", op.name, rows), func(b *testing.B) {
@@ -148,4 +150,11 @@ func BenchmarkSync(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func trans(t bool) backend.Transpose {
+	if t {
+		return backend.Trans
+	}
+	return backend.NoTrans
 }

@@ -5,12 +5,17 @@ package gl
 import (
 	"testing"
 
+	"github.com/glnn/glnn/backend"
 	"github.com/glnn/glnn/backend/backendtest"
 )
 
 func TestConformance(t *testing.T) {
-	backendtest.Run(t, device(t))
+	backendtest.Run(t, device(t), openAnother)
 }
+
+// openAnother opens a further device for the suite's ownership and
+// lifecycle checks.
+func openAnother() (backend.Device, error) { return New(backend.Options{}) }
 
 func TestReference(t *testing.T) {
 	backendtest.RunReference(t, device(t))
@@ -26,5 +31,5 @@ func TestConformanceHardwareKernels(t *testing.T) {
 	}
 	hardwareKernels = true
 	defer func() { hardwareKernels = false }()
-	backendtest.Run(t, d)
+	backendtest.Run(t, d, openAnother)
 }

@@ -3,12 +3,10 @@
 package gl
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/glnn/glnn/backend"
@@ -30,14 +28,13 @@ func init() {
 type Device struct {
 	info   backend.Info
 	limits limits
+	tr     *backend.Tracker
 
-	cmds   chan command   // ops, in order, to the context's goroutine
-	res    chan result    // the answer to the one waiting call
-	pool   chan []float32 // recycled Upload staging slices
-	live   atomic.Int64   // tensors allocated and not released
-	closed atomic.Bool    // Close has been called
-	w      worker         // touched only by the context's goroutine
-	done   chan struct{}  // closed when the context's goroutine ends
+	cmds chan command   // ops, in order, to the context's goroutine
+	res  chan result    // the answer to the one waiting call
+	pool chan []float32 // recycled Upload staging slices
+	w    worker         // touched only by the context's goroutine
+	done chan struct{}  // closed when the context's goroutine ends
 }
 
 // limits are the driver limits the device checks against.
@@ -75,7 +72,8 @@ const (
 )
 
 // binding is a shader storage binding: bytes [off, off+size) of a buffer
-// (size 0: the whole buffer).
+// (size 0: the whole buffer). off is a multiple of backend.SliceAlign
+// floats, which satisfies every driver's offset alignment.
 type binding struct {
 	name      uint32
 	off, size int
@@ -93,6 +91,8 @@ type command struct {
 	groups  [3]uint32
 	scratch uint32    // floats the scratch buffer must hold
 	a, b    uint32    // buffer names: Upload/Download/Release/Fill a; Copy a→b
+	aOff    int       // byte offset into a: Upload, Download, Fill, Copy's source
+	bOff    int       // byte offset into b: Copy's destination
 	n       int       // bytes: Copy, Alloc, Fill
 	v       float32   // Fill value
 	data    []float32 // Upload/Download
@@ -106,9 +106,7 @@ type result struct {
 
 // buffer is the storage behind a Tensor: a GL buffer object.
 type buffer struct {
-	dev   *Device
-	name  uint32
-	freed bool // set by Release (on the caller's goroutine)
+	name uint32
 }
 
 // New opens an OpenGL device: it starts the goroutine that owns the
@@ -122,6 +120,7 @@ func New(opts backend.Options) (*Device, error) {
 	}
 	debug := opts.Debug || os.Getenv("GLNN_GL_DEBUG") == "1"
 	d := &Device{
+		tr:   backend.NewTracker("gl"),
 		cmds: make(chan command, 512),
 		res:  make(chan result, 1),
 		pool: make(chan []float32, 4),
@@ -179,7 +178,7 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 		w.dispatch(c)
 	case opUpload, opUploadWait:
 		w.bufferUpdateBarrier()
-		gl.NamedBufferSubData(c.a, 0, 4*len(c.data), unsafe.Pointer(&c.data[0]))
+		gl.NamedBufferSubData(c.a, c.aOff, 4*len(c.data), unsafe.Pointer(&c.data[0]))
 		if c.op == opUpload && cap(c.data) <= maxPooled {
 			select {
 			case d.pool <- c.data:
@@ -189,16 +188,16 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 	case opDownload:
 		if len(c.data) > 0 {
 			w.bufferUpdateBarrier()
-			gl.GetNamedBufferSubData(c.a, 0, 4*len(c.data), unsafe.Pointer(&c.data[0]))
+			gl.GetNamedBufferSubData(c.a, c.aOff, 4*len(c.data), unsafe.Pointer(&c.data[0]))
 		}
 		res.err = w.takeErr()
 	case opCopy:
 		w.bufferUpdateBarrier()
-		gl.CopyNamedBufferSubData(c.a, c.b, 0, 0, c.n)
+		gl.CopyNamedBufferSubData(c.a, c.b, c.aOff, c.bOff, c.n)
 	case opFill:
 		w.bufferUpdateBarrier()
 		v := c.v
-		gl.ClearNamedBufferSubData(c.a, gl.R32F, 0, c.n, gl.RED, gl.FLOAT, unsafe.Pointer(&v))
+		gl.ClearNamedBufferSubData(c.a, gl.R32F, c.aOff, c.n, gl.RED, gl.FLOAT, unsafe.Pointer(&v))
 	case opAlloc:
 		res.name, res.err = w.alloc(c.n)
 	case opRelease:
@@ -223,12 +222,7 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 const maxPooled = 1 << 18
 
 // send enqueues a command.
-func (d *Device) send(c *command) {
-	if d.closed.Load() {
-		panic("gl: device used after Close")
-	}
-	d.cmds <- *c
-}
+func (d *Device) send(c *command) { d.cmds <- *c }
 
 // onThread runs fn on the context's thread, after every queued op, and
 // returns its error.
@@ -242,29 +236,19 @@ func (d *Device) call(c *command) result {
 	return <-d.res
 }
 
-// name returns the GL buffer of t, panicking if t belongs to another
-// device or its storage was released.
-func (d *Device) name(op string, t *backend.Tensor) uint32 {
-	b, ok := t.Buffer().(*buffer)
-	if !ok || b.dev != d {
-		panic(fmt.Sprintf("gl: %s: tensor %s was not allocated by this device", op, t.Shape()))
-	}
-	if b.freed {
-		panic(fmt.Sprintf("gl: %s: tensor %s is a view of released storage", op, t.Shape()))
-	}
-	return b.name
-}
+// name returns the GL buffer of t; the Tracker's checks have made sure
+// that t is a live tensor of this device.
+func name(t *backend.Tensor) uint32 { return t.Buffer().(*buffer).name }
 
-// arg returns the binding of t's first Len() elements for a shader,
-// panicking if they exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE.
+// arg returns the binding of t's elements for a shader, panicking if they
+// exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE.
 func (d *Device) arg(op string, t *backend.Tensor) binding {
-	name := d.name(op, t)
 	size := 4 * t.Len()
 	if int64(size) > d.limits.maxSSBO {
-		panic(fmt.Sprintf("gl: %s: tensor %s (%d MiB) exceeds the %d MiB a shader storage block may hold on %s; only Upload, Download, Copy, Fill and Gather's src accept larger tensors",
+		panic(fmt.Sprintf("%s: tensor %s (%d MiB) exceeds the %d MiB a shader storage block may hold on %s; only Upload, Download, Copy, Fill and Gather's src accept larger tensors",
 			op, t.Shape(), size>>20, d.limits.maxSSBO>>20, d.info.Renderer))
 	}
-	return binding{name: name, size: size}
+	return binding{name: name(t), off: 4 * t.Offset(), size: size}
 }
 
 // Info describes the device.
@@ -276,38 +260,30 @@ func (d *Device) Info() backend.Info { return d.info }
 // but only Upload, Download, Copy, Fill and Gather (as src) accept it;
 // other ops panic.
 func (d *Device) Alloc(rows, cols int) (*backend.Tensor, error) {
-	if rows < 0 || cols < 0 {
-		return nil, fmt.Errorf("gl: Alloc %d×%d: negative shape", rows, cols)
+	if err := d.tr.Alloc(rows, cols); err != nil {
+		return nil, err
 	}
-	n := rows * cols
-	if cols != 0 && n/cols != rows {
-		return nil, fmt.Errorf("gl: Alloc %d×%d: too large", rows, cols)
-	}
-	bytes := int64(n) * 4
-	if bytes > 1<<40 {
-		return nil, fmt.Errorf("gl: Alloc %d×%d: too large", rows, cols)
-	}
-	if bytes == 0 {
-		bytes = 4 // GL buffers cannot be empty
-	}
-	r := d.call(&command{op: opAlloc, n: int(bytes)})
+	defer d.tr.Exit()
+	bytes := 4 * max(rows*cols, 1) // GL buffers cannot be empty
+	r := d.call(&command{op: opAlloc, n: bytes})
 	if r.err != nil {
 		return nil, fmt.Errorf("gl: Alloc %d×%d (%d bytes): %w", rows, cols, bytes, r.err)
 	}
-	d.live.Add(1)
-	return backend.NewTensor(rows, cols, n, &buffer{dev: d, name: r.name}), nil
+	return d.tr.NewTensor(rows, cols, &buffer{name: r.name}), nil
 }
 
-// Upload copies src into t. src is copied (or, when large, written) before
-// Upload returns, so the caller may reuse it at once.
-func (d *Device) Upload(t *backend.Tensor, src []float32) {
-	backend.CheckUpload("Upload", t, len(src))
-	name := d.name("Upload", t)
+// Upload copies src into dst. src is copied (or, when large, written)
+// before Upload returns, so the caller may reuse it at once.
+func (d *Device) Upload(dst *backend.Tensor, src []float32) {
+	d.tr.Upload(dst, len(src))
+	defer d.tr.Exit()
 	if len(src) == 0 {
 		return
 	}
+	c := command{op: opUpload, a: name(dst), aOff: 4 * dst.Offset()}
 	if len(src) > maxPooled {
-		d.call(&command{op: opUploadWait, a: name, data: src})
+		c.op, c.data = opUploadWait, src
+		d.call(&c)
 		return
 	}
 	var buf []float32
@@ -322,66 +298,49 @@ func (d *Device) Upload(t *backend.Tensor, src []float32) {
 		buf = make([]float32, len(src))
 	}
 	copy(buf, src)
-	d.send(&command{op: opUpload, a: name, data: buf})
+	c.data = buf
+	d.send(&c)
 }
 
-// Download copies t into dst after every queued op, and reports any
+// Download copies src into dst after every queued op, and reports any
 // deferred device error.
-func (d *Device) Download(t *backend.Tensor, dst []float32) error {
-	backend.CheckUpload("Download", t, len(dst))
-	name := d.name("Download", t)
-	if d.closed.Load() {
-		return errors.New("gl: Download on a closed device")
+func (d *Device) Download(dst []float32, src *backend.Tensor) error {
+	if err := d.tr.Download(len(dst), src); err != nil {
+		return err
 	}
-	return d.call(&command{op: opDownload, a: name, data: dst}).err
+	defer d.tr.Exit()
+	return d.call(&command{op: opDownload, a: name(src), aOff: 4 * src.Offset(), data: dst}).err
 }
 
-// Release frees t's storage. Releasing a view or releasing twice panics.
-// After Close it only marks t released.
+// Release frees t's storage. After Close it does nothing.
 func (d *Device) Release(t *backend.Tensor) {
-	if t == nil {
-		panic("gl: Release of a nil tensor")
+	if buf, ok := d.tr.Release(t); ok {
+		d.send(&command{op: opRelease, a: buf.(*buffer).name})
 	}
-	if t.IsView() {
-		panic(fmt.Sprintf("gl: Release of a view (%s); release its parent", t.Shape()))
-	}
-	if t.Buffer() == nil {
-		panic("gl: Release of a tensor that was already released")
-	}
-	name := d.name("Release", t)
-	b := t.Buffer().(*buffer)
-	b.freed = true
-	t.Released()
-	if d.closed.Load() {
-		return
-	}
-	d.live.Add(-1)
-	d.send(&command{op: opRelease, a: name})
 }
 
 // LiveBuffers is the number of tensors allocated and not yet released (the
 // device's own scratch buffers are not counted); 0 after Close.
-func (d *Device) LiveBuffers() int { return int(d.live.Load()) }
+func (d *Device) LiveBuffers() int { return d.tr.Live() }
 
 // Sync waits for every queued op (with a fence) and reports the first
 // deferred error: a GL error, a debug-output error, a bad Gather row.
 func (d *Device) Sync() error {
-	if d.closed.Load() {
-		return errors.New("gl: Sync on a closed device")
+	if err := d.tr.Sync(); err != nil {
+		return err
 	}
+	defer d.tr.Exit()
 	return d.call(&command{op: opSync}).err
 }
 
 // Close drains the queue, frees every buffer and program, destroys the
 // context and stops the context's goroutine. It returns the last deferred
-// error. Closing twice is a no-op.
+// error; closing twice returns an error wrapping backend.ErrClosed.
 func (d *Device) Close() error {
-	if d.closed.Load() {
-		return nil
+	if _, err := d.tr.Close(); err != nil {
+		return err
 	}
 	r := d.call(&command{op: opClose})
-	d.closed.Store(true)
-	d.live.Store(0)
 	<-d.done
 	return r.err
 }
@@ -620,7 +579,7 @@ func (w *worker) takeErr() error {
 		var flag uint32
 		gl.GetNamedBufferSubData(w.errFlag, 0, 4, unsafe.Pointer(&flag))
 		if flag != 0 {
-			w.fail(errors.New("Gather: a row index was negative, fractional or past the end of src (those rows were zeroed)"))
+			w.fail(backend.ErrBadIndex)
 			gl.ClearNamedBufferData(w.errFlag, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 		}
 	}

@@ -137,14 +137,6 @@ func TestShaderCompileError(t *testing.T) {
 	}
 }
 
-func TestInjectDefines(t *testing.T) {
-	got := injectDefines("#version 430\nbody\n", []string{"A 1", "B 2"})
-	want := "#version 430\n#define A 1\n#define B 2\n#line 2\nbody\n"
-	if got != want {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-}
-
 // TestDeferredError checks that a GL error raised by a queued command is
 // reported by the next Sync, once.
 func TestDeferredError(t *testing.T) {
@@ -184,7 +176,7 @@ func upload(t *testing.T, d *Device, rows, cols int, v []float32) *backend.Tenso
 func download(t *testing.T, d *Device, x *backend.Tensor) []float32 {
 	t.Helper()
 	out := make([]float32, x.Len())
-	if err := d.Download(x, out); err != nil {
+	if err := d.Download(out, x); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -211,7 +203,7 @@ func TestGEMMVariants(t *testing.T) {
 			m, k, n := s[0], s[1], s[2]
 			for ta := 0; ta < 2; ta++ {
 				for tb := 0; tb < 2; tb++ {
-					for acc := 0; acc < 2; acc++ {
+					for acc := 0; acc < 1; acc++ {
 						av, bv, cv := randn(r, m*k), randn(r, k*n), randn(r, m*n)
 						ar, ac := m, k
 						if ta == 1 {
@@ -222,7 +214,7 @@ func TestGEMMVariants(t *testing.T) {
 							br, bc = n, k
 						}
 						a, b, c := upload(t, d, ar, ac, av), upload(t, d, br, bc, bv), upload(t, d, m, n, cv)
-						d.MatMul(c, a, b, ta == 1, tb == 1, acc == 1)
+						d.MatMul(c, a, b, trans(ta == 1), trans(tb == 1))
 						got := download(t, d, c)
 						bad := 0
 						for i := 0; i < m; i++ {
@@ -296,7 +288,7 @@ func TestGatherBlocks(t *testing.T) {
 	d.Upload(idx, []float32{3, -1, 2.5, 50, 0, 0, 0, 0, 0, 0})
 	d.Gather(dst, s, idx, 0)
 	got := make([]float32, dst.Len())
-	err := d.Download(dst, got)
+	err := d.Download(got, dst)
 	if err == nil || !strings.Contains(err.Error(), "Gather") {
 		t.Fatalf("bad row numbers: Download error %v", err)
 	}
@@ -334,16 +326,6 @@ func TestUploadReuse(t *testing.T) {
 	}
 }
 
-func TestReleaseMisuse(t *testing.T) {
-	d := device(t)
-	x := upload(t, d, 4, 4, nil)
-	v := x.View(2, 2)
-	mustPanic(t, "Release of a view", func() { d.Release(v) })
-	d.Release(x)
-	mustPanic(t, "second Release", func() { d.Release(x) })
-	mustPanic(t, "op on a view of released storage", func() { d.Fill(v, 1) })
-}
-
 func mustPanic(t *testing.T, what string, f func()) {
 	t.Helper()
 	defer func() {
@@ -354,8 +336,9 @@ func mustPanic(t *testing.T, what string, f func()) {
 	f()
 }
 
-// TestSecondDevice opens a second device next to the shared one, checks
-// that it works and that Close frees everything.
+// TestSecondDevice opens a second device next to the shared one and
+// checks that it works and that Close frees everything (the rest of
+// Close's contract is checked by backendtest).
 func TestSecondDevice(t *testing.T) {
 	device(t)
 	d, err := New(backend.Options{})
@@ -366,7 +349,7 @@ func TestSecondDevice(t *testing.T) {
 	b := upload(t, d, 3, 3, nil)
 	upload(t, d, 1, 1, nil)
 	d.Copy(b, a)
-	d.Activate(backend.ReLU, b, b)
+	d.Activate(b, b, backend.ReLU)
 	if got := download(t, d, b); got[8] != 9 {
 		t.Fatalf("second device computed %v", got)
 	}
@@ -380,14 +363,6 @@ func TestSecondDevice(t *testing.T) {
 	if n := d.LiveBuffers(); n != 0 {
 		t.Fatalf("LiveBuffers after Close = %d", n)
 	}
-	if err := d.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	if err := d.Sync(); err == nil {
-		t.Fatal("Sync after Close succeeded")
-	}
-	d.Release(b) // allowed after Close: Close freed it already
-	mustPanic(t, "op after Close", func() { d.Fill(b, 0) })
 }
 
 // TestGemmTiles checks the invariants gemm.comp relies on.
@@ -420,18 +395,20 @@ func TestEnqueueAllocs(t *testing.T) {
 	b := upload(t, d, 1, 10, nil)
 	w := upload(t, d, 10, 10, nil)
 	s := upload(t, d, 1, 1, nil)
+	u := upload(t, d, 8, 10, nil)
+	g, m, v := upload(t, d, 10, 10, nil), upload(t, d, 10, 10, nil), upload(t, d, 10, 10, nil)
 	defer func() {
-		for _, v := range []*backend.Tensor{x, y, b, w, s} {
-			d.Release(v)
+		for _, t := range []*backend.Tensor{x, y, b, w, s, u, g, m, v} {
+			d.Release(t)
 		}
 	}()
 	allocs := testing.AllocsPerRun(20, func() {
-		d.MatMul(y, x, w, false, false, false)
+		d.MatMul(y, x, w, backend.NoTrans, backend.NoTrans)
 		d.AddBias(y, y, b, backend.ReLU)
-		d.ActivationGrad(backend.ReLU, x, y, y)
-		d.SumRows(b, x, true)
-		d.SoftmaxCrossEntropy(x, s, y, y)
-		d.Adam(w, w, w, w, 1e-3, 0.9, 0.999, 1e-7, 3)
+		d.ActivationGrad(x, x, nil, y, backend.ReLU)
+		d.SumRows(b, x)
+		d.SoftmaxCrossEntropy(x, s, y, u)
+		d.Adam(w, g, m, v, backend.AdamParams{LearningRate: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 3})
 	})
 	if err := d.Sync(); err != nil {
 		t.Fatal(err)

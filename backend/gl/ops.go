@@ -43,23 +43,31 @@ func (d *Device) elementwise(prog progID, n int, bufs []binding, u []uint32, f [
 	}
 }
 
-// Fill sets every element of t to v (glClearNamedBufferSubData).
-func (d *Device) Fill(t *backend.Tensor, v float32) {
-	backend.CheckSameShape("Fill", t)
-	name := d.name("Fill", t)
+// Fill sets every element of dst to v (glClearNamedBufferSubData).
+func (d *Device) Fill(dst *backend.Tensor, v float32) {
+	d.tr.Fill(dst)
+	defer d.tr.Exit()
+	d.fill(dst, v)
+}
+
+func (d *Device) fill(t *backend.Tensor, v float32) {
 	if t.Len() > 0 {
-		d.send(&command{op: opFill, a: name, n: 4 * t.Len(), v: v})
+		d.send(&command{op: opFill, a: name(t), aOff: 4 * t.Offset(), n: 4 * t.Len(), v: v})
 	}
 }
 
-// Copy copies src into dst (same number of elements).
+// Copy copies src into dst (same number of elements;
+// glCopyNamedBufferSubData).
 func (d *Device) Copy(dst, src *backend.Tensor) {
-	backend.CheckSameLen("Copy", dst, src)
-	dn, sn := d.name("Copy", dst), d.name("Copy", src)
-	if dn == sn || dst.Len() == 0 {
-		return // both start at offset 0 of the same storage: nothing to do
+	d.tr.Copy(dst, src)
+	defer d.tr.Exit()
+	d.copy(dst, src)
+}
+
+func (d *Device) copy(dst, src *backend.Tensor) {
+	if dst.Len() > 0 {
+		d.send(&command{op: opCopy, a: name(src), aOff: 4 * src.Offset(), b: name(dst), bOff: 4 * dst.Offset(), n: 4 * dst.Len()})
 	}
-	d.send(&command{op: opCopy, a: sn, b: dn, n: 4 * dst.Len()})
 }
 
 // gemmVariant picks the GEMM kernel: the register-only one on software
@@ -87,19 +95,19 @@ var hardwareKernels = false
 // emulation (no shared memory or barriers where avoidable).
 func (d *Device) softwareKernels() bool { return d.info.Software && !hardwareKernels }
 
-// MatMul computes c = op(a)·op(b), or c += op(a)·op(b) with accumulate.
-func (d *Device) MatMul(c, a, b *backend.Tensor, transA, transB, accumulate bool) {
-	m, n, k := backend.CheckMatMul(c, a, b, transA, transB)
+// MatMul computes c = op(a)·op(b).
+func (d *Device) MatMul(c, a, b *backend.Tensor, tA, tB backend.Transpose) {
+	m, n, k := d.tr.MatMul(c, a, b, tA, tB)
+	defer d.tr.Exit()
 	cb, ab, bb := d.arg("MatMul", c), d.arg("MatMul", a), d.arg("MatMul", b)
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 { // empty inner dimension: a and b have no storage to bind
-		if !accumulate {
-			d.Fill(c, 0)
-		}
+		d.fill(c, 0)
 		return
 	}
+	transA, transB := tA == backend.Trans, tB == backend.Trans
 	v := gemmVariant(m, n, d.softwareKernels())
 	if gemmOverride >= 0 {
 		v = gemmOverride
@@ -112,38 +120,36 @@ func (d *Device) MatMul(c, a, b *backend.Tensor, transA, transB, accumulate bool
 	d.send(&command{
 		op: opDispatch, prog: gemmProg(v, transA, transB), nbufs: 3,
 		bufs:   [maxBindings]binding{cb, ab, bb},
-		u:      [maxUints]uint32{uint32(m), uint32(n), uint32(k), b2u(accumulate)},
+		u:      [maxUints]uint32{uint32(m), uint32(n), uint32(k), 0},
 		groups: [3]uint32{uint32(gx), uint32(gy), 1},
 	})
 }
 
 // AddBias computes y = act(x + bias), bias broadcast over rows; y may be x.
 func (d *Device) AddBias(y, x, bias *backend.Tensor, act backend.Activation) {
-	backend.CheckSameShape("AddBias", y, x)
-	backend.CheckRowVector("AddBias", bias, x.Cols())
-	backend.CheckElementwise("AddBias", act)
+	d.tr.AddBias(y, x, bias, act)
+	defer d.tr.Exit()
 	yb, xb, bb := d.arg("AddBias", y), d.arg("AddBias", x), d.arg("AddBias", bias)
-	d.elementwise(progAddBias, y.Len(), []binding{yb, xb, bb}, []uint32{uint32(y.Len()), uint32(y.Cols()), uint32(act)}, nil)
+	d.elementwise(progAddBias, y.Len(), []binding{yb, xb, bb}, []uint32{uint32(y.Len()), uint32(y.Cols()), uint32(act.Kind)}, []float32{act.Alpha})
 }
 
-// SumRows computes dst (1×cols) = Σ over rows of src, or adds it to dst.
-// Hardware sums 8 row lanes per column in shared memory; software
-// renderers, where barriers are costly, one invocation per column.
-func (d *Device) SumRows(dst, src *backend.Tensor, accumulate bool) {
-	backend.CheckRowVector("SumRows", dst, src.Cols())
+// SumRows computes dst (1×cols) = Σ over rows of src. Hardware sums 8
+// row lanes per column in shared memory; software renderers, where
+// barriers are costly, one invocation per column.
+func (d *Device) SumRows(dst, src *backend.Tensor) {
+	d.tr.SumRows(dst, src)
+	defer d.tr.Exit()
 	db, sb := d.arg("SumRows", dst), d.arg("SumRows", src)
 	switch {
 	case src.Cols() == 0:
 	case src.Rows() == 0:
-		if !accumulate {
-			d.Fill(dst, 0)
-		}
+		d.fill(dst, 0)
 	case d.softwareKernels():
 		d.dispatch(progSumRowsSerial, d.rowGroups(src.Cols(), 64), []binding{db, sb},
-			[]uint32{uint32(src.Rows()), uint32(src.Cols()), b2u(accumulate)}, nil)
+			[]uint32{uint32(src.Rows()), uint32(src.Cols()), 0}, nil)
 	default:
 		d.dispatch(progSumRows, d.rowGroups(src.Cols(), 32), []binding{db, sb},
-			[]uint32{uint32(src.Rows()), uint32(src.Cols()), b2u(accumulate)}, nil)
+			[]uint32{uint32(src.Rows()), uint32(src.Cols()), 0}, nil)
 	}
 }
 
@@ -176,34 +182,48 @@ func (d *Device) sumInto(acc binding, n int) {
 }
 
 // Activate computes y = act(x); y may be x.
-func (d *Device) Activate(act backend.Activation, y, x *backend.Tensor) {
-	backend.CheckActivation("Activate", act)
-	backend.CheckSameShape("Activate", y, x)
+func (d *Device) Activate(y, x *backend.Tensor, act backend.Activation) {
+	d.tr.Activate(y, x, act)
+	defer d.tr.Exit()
 	yb, xb := d.arg("Activate", y), d.arg("Activate", x)
 	switch {
 	case y.Len() == 0:
 	case act == backend.Identity:
-		d.Copy(y, x)
-	case act == backend.Softmax:
+		if y.Buffer() != x.Buffer() || y.Offset() != x.Offset() {
+			d.copy(y, x)
+		}
+	case act.Kind == backend.KindSoftmax:
 		d.rowwise(progSoftmax, y.Rows(), y.Cols(), yb, xb)
 	default:
-		d.elementwise(progActivate, y.Len(), []binding{yb, xb}, []uint32{uint32(y.Len()), uint32(act)}, nil)
+		d.elementwise(progActivate, y.Len(), []binding{yb, xb}, []uint32{uint32(y.Len()), uint32(act.Kind)}, []float32{act.Alpha})
 	}
 }
 
-// ActivationGrad computes dx = dy·∂act/∂x from y = act(x); dx may be dy.
-func (d *Device) ActivationGrad(act backend.Activation, dx, y, dy *backend.Tensor) {
-	backend.CheckActivation("ActivationGrad", act)
-	backend.CheckSameShape("ActivationGrad", dx, y, dy)
-	dxb, yb, dyb := d.arg("ActivationGrad", dx), d.arg("ActivationGrad", y), d.arg("ActivationGrad", dy)
+// ActivationGrad computes dx = dy·∂act/∂x from x or y = act(x); dx may be
+// dy.
+func (d *Device) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activation) {
+	d.tr.ActivationGrad(dx, dy, x, y, act)
+	defer d.tr.Exit()
+	// The unread one of x and y is bound as the read one: the shader
+	// only reads the binding the kind needs.
+	if x == nil {
+		x = y
+	}
+	if y == nil {
+		y = x
+	}
+	dxb, dyb := d.arg("ActivationGrad", dx), d.arg("ActivationGrad", dy)
+	xb, yb := d.arg("ActivationGrad", x), d.arg("ActivationGrad", y)
 	switch {
 	case dx.Len() == 0:
 	case act == backend.Identity:
-		d.Copy(dx, dy)
-	case act == backend.Softmax:
+		if dx.Buffer() != dy.Buffer() || dx.Offset() != dy.Offset() {
+			d.copy(dx, dy)
+		}
+	case act.Kind == backend.KindSoftmax:
 		d.rowwise(progSoftmaxGrad, dx.Rows(), dx.Cols(), dxb, yb, dyb)
 	default:
-		d.elementwise(progActivationGrad, dx.Len(), []binding{dxb, yb, dyb}, []uint32{uint32(dx.Len()), uint32(act)}, nil)
+		d.elementwise(progActivationGrad, dx.Len(), []binding{dxb, dyb, xb, yb}, []uint32{uint32(dx.Len()), uint32(act.Kind)}, []float32{act.Alpha})
 	}
 }
 
@@ -222,8 +242,8 @@ func (d *Device) MeanSquaredError(dPred, lossSum, pred, target *backend.Tensor) 
 // loss runs a row-wise loss kernel that writes the gradient and one loss
 // value per row into the scratch buffer, then sums those into lossSum[0].
 func (d *Device) loss(op string, prog progID, grad, lossSum, x, target *backend.Tensor) {
-	backend.CheckSameShape(op, grad, x, target)
-	backend.CheckScalar(op, lossSum)
+	d.tr.Loss(op, grad, lossSum, x, target)
+	defer d.tr.Exit()
 	gb, lb, xb, tb := d.arg(op, grad), d.arg(op, lossSum), d.arg(op, x), d.arg(op, target)
 	if x.Len() == 0 {
 		return
@@ -236,8 +256,8 @@ func (d *Device) loss(op string, prog progID, grad, lossSum, x, target *backend.
 // equals the arg-max in targets (first index on ties).
 func (d *Device) CountCorrect(correct, pred, targets *backend.Tensor) {
 	const op = "CountCorrect"
-	backend.CheckSameShape(op, pred, targets)
-	backend.CheckScalar(op, correct)
+	d.tr.CountCorrect(correct, pred, targets)
+	defer d.tr.Exit()
 	cb, pb, tb := d.arg(op, correct), d.arg(op, pred), d.arg(op, targets)
 	if pred.Len() == 0 {
 		return
@@ -249,12 +269,13 @@ func (d *Device) CountCorrect(correct, pred, targets *backend.Tensor) {
 // ArgMax writes each row's arg-max of src (first index on ties) into dst
 // (rows×1).
 func (d *Device) ArgMax(dst, src *backend.Tensor) {
-	backend.CheckArgMax(dst, src)
+	d.tr.ArgMax(dst, src)
+	defer d.tr.Exit()
 	db, sb := d.arg("ArgMax", dst), d.arg("ArgMax", src)
 	switch {
 	case src.Rows() == 0:
 	case src.Cols() == 0:
-		d.Fill(dst, 0)
+		d.fill(dst, 0)
 	default:
 		d.rowwise(progArgMax, src.Rows(), src.Cols(), db, sb)
 	}
@@ -265,13 +286,14 @@ func (d *Device) ArgMax(dst, src *backend.Tensor) {
 const gatherChunks = 4
 
 // Gather copies rows indices[offset+i] of src into rows i of dst. A bad
-// row number zeroes the row and is reported by the next Sync or Download.
-// src may be larger than one shader storage block: it is bound as up to
-// four blocks of whole rows.
+// row number zeroes the row and is reported by the next Sync or Download
+// (backend.ErrBadIndex). src may be larger than one shader storage block:
+// it is bound as up to four blocks of whole rows.
 func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
-	backend.CheckGather(dst, src, indices, offset)
+	d.tr.Gather(dst, src, indices, offset)
+	defer d.tr.Exit()
 	db, ib := d.arg("Gather", dst), d.arg("Gather", indices)
-	sn := d.name("Gather", src)
+	sn, base := name(src), 4*src.Offset()
 	n, cols := dst.Len(), dst.Cols()
 	if n == 0 {
 		return
@@ -298,7 +320,7 @@ func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
 		if off >= 4*src.Len() {
 			off = 0 // unused block: bind the first again
 		}
-		c.bufs[3+k] = binding{name: sn, off: off, size: min(chunkRows*rowBytes, 4*src.Len()-off)}
+		c.bufs[3+k] = binding{name: sn, off: base + off, size: min(chunkRows*rowBytes, 4*src.Len()-off)}
 	}
 	d.send(&c)
 }
@@ -313,33 +335,27 @@ func gcd(a, b int) int {
 // SGD updates param in the Keras form: with momentum 0 (velocity may then
 // be nil, and is left alone) param −= lr·grad; otherwise velocity =
 // momentum·velocity − lr·grad and param += velocity.
-func (d *Device) SGD(param, grad, velocity *backend.Tensor, lr, momentum float32) {
-	if momentum == 0 {
-		backend.CheckOptimizer("SGD", param, grad)
-		if velocity != nil {
-			backend.CheckOptimizer("SGD", param, grad, velocity)
-		}
-		pb, gb := d.arg("SGD", param), d.arg("SGD", grad)
-		d.elementwise(progSGD, param.Len(), []binding{pb, gb}, []uint32{uint32(param.Len())}, []float32{lr})
+func (d *Device) SGD(param, grad, velocity *backend.Tensor, h backend.SGDParams) {
+	d.tr.SGD(param, grad, velocity, h)
+	defer d.tr.Exit()
+	pb, gb := d.arg("SGD", param), d.arg("SGD", grad)
+	if h.Momentum == 0 {
+		d.elementwise(progSGD, param.Len(), []binding{pb, gb}, []uint32{uint32(param.Len())}, []float32{h.LearningRate})
 		return
 	}
-	if velocity == nil {
-		panic(fmt.Sprintf("SGD: momentum %v needs a velocity tensor, got nil (param %s)", momentum, param.Shape()))
-	}
-	backend.CheckOptimizer("SGD", param, grad, velocity)
-	pb, gb, vb := d.arg("SGD", param), d.arg("SGD", grad), d.arg("SGD", velocity)
-	d.elementwise(progSGDMomentum, param.Len(), []binding{pb, gb, vb}, []uint32{uint32(param.Len())}, []float32{lr, momentum})
+	vb := d.arg("SGD", velocity)
+	d.elementwise(progSGDMomentum, param.Len(), []binding{pb, gb, vb}, []uint32{uint32(param.Len())}, []float32{h.LearningRate, h.Momentum})
 }
 
-// Adam updates param in the Keras form for step t ≥ 1; the bias-corrected
-// step size lr·√(1−β2^t)/(1−β1^t) is computed on the host
-// (backend.AdamStepSize) and passed as a uniform.
-func (d *Device) Adam(param, grad, m, v *backend.Tensor, lr, beta1, beta2, eps float32, t int) {
-	backend.CheckOptimizer("Adam", param, grad, m, v)
-	step := backend.AdamStepSize(lr, beta1, beta2, t)
+// Adam updates param in the Keras form; the bias-corrected step size
+// (backend.AdamParams.StepSize) is computed on the host and passed as a
+// uniform.
+func (d *Device) Adam(param, grad, m, v *backend.Tensor, h backend.AdamParams) {
+	d.tr.Adam(param, grad, m, v, h)
+	defer d.tr.Exit()
 	pb, gb, mb, vb := d.arg("Adam", param), d.arg("Adam", grad), d.arg("Adam", m), d.arg("Adam", v)
 	d.elementwise(progAdam, param.Len(), []binding{pb, gb, mb, vb}, []uint32{uint32(param.Len())},
-		[]float32{float32(step), beta1, beta2, eps})
+		[]float32{float32(h.StepSize()), h.Beta1, h.Beta2, h.Epsilon})
 }
 
 func b2u(b bool) uint32 {

@@ -4,9 +4,9 @@ package gl
 
 import (
 	"fmt"
-	"io/fs"
 	"strings"
 
+	"github.com/glnn/glnn/backend"
 	"github.com/glnn/glnn/shaders"
 	"github.com/go-gl/gl/v4.5-core/gl"
 )
@@ -102,10 +102,11 @@ func (s progSpec) variant() string {
 func progSpecs() map[progID]progSpec {
 	rowU := []string{"rows", "cols"}
 	elemAct := []string{"n", "act"}
+	alpha := []string{"alpha"}
 	m := map[progID]progSpec{
-		progActivate:       {file: "activation.comp", defs: []string{"GRAD 0"}, uints: elemAct},
-		progActivationGrad: {file: "activation.comp", defs: []string{"GRAD 1"}, uints: elemAct},
-		progAddBias:        {file: "bias.comp", uints: []string{"n", "cols", "act"}},
+		progActivate:       {file: "activation.comp", defs: []string{"GRAD 0"}, uints: elemAct, floats: alpha},
+		progActivationGrad: {file: "activation.comp", defs: []string{"GRAD 1"}, uints: elemAct, floats: alpha},
+		progAddBias:        {file: "bias.comp", uints: []string{"n", "cols", "act"}, floats: alpha},
 		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols", "accumulate"}},
 		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols", "accumulate"}},
 		progSumScalar:      {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}},
@@ -169,33 +170,30 @@ type program struct {
 	nu, nf int
 }
 
-// injectDefines returns src with "#define" lines inserted after its
-// #version line, and a #line directive so log line numbers match the file.
-func injectDefines(src string, defs []string) string {
-	if len(defs) == 0 {
-		return src
+// activationDefines are the ACT_* constants of activation.glsl, made from
+// backend's table of activation kinds so that the shaders cannot drift
+// from it: "ACT_LEAKY_RELU 2u" and so on.
+func activationDefines() []string {
+	var defs []string
+	for _, k := range backend.Kinds() {
+		defs = append(defs, fmt.Sprintf("ACT_%s %du", strings.ToUpper(k.String()), k))
 	}
-	first, rest, _ := strings.Cut(src, "\n")
-	var b strings.Builder
-	b.WriteString(first)
-	b.WriteString("\n")
-	for _, d := range defs {
-		b.WriteString("#define ")
-		b.WriteString(d)
-		b.WriteString("\n")
-	}
-	b.WriteString("#line 2\n")
-	b.WriteString(rest)
-	return b.String()
+	return defs
+}
+
+// source returns the text a program compiles: the shader file with the
+// activation constants and its variant's defines.
+func (s progSpec) source() (string, error) {
+	return shaders.Source(s.file, append(activationDefines(), s.defs...))
 }
 
 // buildProgram compiles and links one program from the embedded sources.
 func buildProgram(s progSpec) (program, error) {
-	src, err := fs.ReadFile(shaders.FS, s.file)
+	src, err := s.source()
 	if err != nil {
-		return program{}, fmt.Errorf("shader %s: %v", s.file, err)
+		return program{}, err
 	}
-	return compileProgram(s.file, s.variant(), injectDefines(string(src), s.defs), s.uints, s.floats)
+	return compileProgram(s.file, s.variant(), src, s.uints, s.floats)
 }
 
 // compileProgram compiles and links a compute program. Errors carry the

@@ -1,0 +1,53 @@
+// Element-wise activations, shared by every shader that applies one
+// (#include "activation.glsl"). The kinds are backend.ActivationKind's
+// values, which the device defines as ACT_IDENTITY, ACT_RELU, … from the
+// Go table, so the two cannot drift; alpha is LeakyReLU's slope.
+
+// tanh without the inf/inf of exp-based formulas and without cancellation
+// near zero (odd Taylor series below 0.3, |error| < 1e-8 relative there).
+float tanh_s(float x) {
+    float ax = abs(x);
+    if (ax < 0.3) {
+        float x2 = x * x;
+        return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0 + x2 * (62.0 / 2835.0)))));
+    }
+    float t = exp(-2.0 * ax);
+    return sign(x) * ((1.0 - t) / (1.0 + t));
+}
+
+// erfc_s is erfc(z) for z ≥ 0 with a fractional error below 1.2e-7
+// (Numerical Recipes' Chebyshev fit), so that Φ(x) keeps its relative
+// accuracy far into the tail.
+float erfc_s(float z) {
+    float t = 1.0 / (1.0 + 0.5 * z);
+    float p = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+              t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    return t * exp(-z * z + p);
+}
+
+// phi_cdf is the standard normal distribution function Φ(x).
+float phi_cdf(float x) {
+    float q = 0.5 * erfc_s(abs(x) * 0.70710678118654752);
+    return x >= 0.0 ? 1.0 - q : q;
+}
+
+// act_f returns f(x).
+float act_f(uint kind, float alpha, float x) {
+    if (kind == ACT_RELU) return max(x, 0.0);
+    if (kind == ACT_LEAKY_RELU) return x > 0.0 ? x : alpha * x;
+    if (kind == ACT_SIGMOID) return 1.0 / (1.0 + exp(-x));
+    if (kind == ACT_TANH) return tanh_s(x);
+    if (kind == ACT_GELU) return x * phi_cdf(x);
+    return x;
+}
+
+// act_df returns dy·f'(x), from the input x or the output y = f(x),
+// whichever the kind reads (backend.Activation.GradNeedsInput).
+float act_df(uint kind, float alpha, float x, float y, float dy) {
+    if (kind == ACT_RELU) return y > 0.0 ? dy : 0.0;
+    if (kind == ACT_LEAKY_RELU) return x > 0.0 ? dy : alpha * dy;
+    if (kind == ACT_SIGMOID) return dy * (y * (1.0 - y));
+    if (kind == ACT_TANH) return dy * (1.0 - y * y);
+    if (kind == ACT_GELU) return dy * (phi_cdf(x) + x * 0.39894228040143268 * exp(-0.5 * x * x));
+    return dy;
+}
