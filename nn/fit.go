@@ -13,8 +13,13 @@ import (
 
 // FitOptions control Fit.
 type FitOptions struct {
-	// Epochs is the number of passes over the training data (at least 1).
+	// Epochs is the number of passes over the training data (at least 1):
+	// Fit trains epochs InitialEpoch+1 … Epochs.
 	Epochs int
+	// InitialEpoch is the number of epochs already done, when a run is
+	// resumed from a checkpoint: Fit replays their shuffles so that the
+	// run goes on exactly as if it had not stopped.
+	InitialEpoch int
 	// BatchSize is the number of samples per optimizer step (at least 1).
 	BatchSize int
 	// NoShuffle keeps the sample order; by default it is reshuffled every
@@ -25,8 +30,21 @@ type FitOptions struct {
 	// ValidationX and ValidationY, when set, are evaluated after every
 	// epoch.
 	ValidationX, ValidationY []float32
+	// ValidationSplit, in [0, 1), holds out that fraction of the samples,
+	// the last ones (before any shuffling), as validation data, as Keras's
+	// validation_split does. It excludes ValidationX and ValidationY.
+	ValidationSplit float64
 	// OnEpoch, when set, is called after every epoch with its results.
 	OnEpoch func(Epoch)
+	// OnBatch, when set, is called after every training step. Reading the
+	// running metrics (Progress.Metrics) waits for the device: call it
+	// only as often as they are shown.
+	OnBatch func(Progress)
+	// CheckNumerics checks, after every step, every layer's output and
+	// every parameter's gradient, and stops with an error naming the first
+	// that is not finite. It waits for the device at every step: a
+	// debugging aid.
+	CheckNumerics bool
 }
 
 // Epoch holds the results of one training epoch.
@@ -60,108 +78,126 @@ func (h *History) Last() Epoch {
 	return h.Epochs[len(h.Epochs)-1]
 }
 
-// dataset is a labelled data set uploaded to the device.
-type dataset struct {
-	n       int
-	x, y    *backend.Tensor
-	indices *backend.Tensor
+// Progress is what OnBatch receives after each training step.
+type Progress struct {
+	// Epoch counts from 1 up to Epochs.
+	Epoch, Epochs int
+	// Step is the number of steps done in this epoch, out of Steps.
+	Step, Steps int
+	// Samples is the number of samples trained on in this epoch so far.
+	Samples int
+	// Elapsed is the time since the epoch began.
+	Elapsed time.Duration
+
+	fit *fitState
 }
 
-func (m *Sequential) upload(what string, x, y []float32) (*dataset, error) {
-	n, err := m.checkData(what, x, y)
+// Metrics returns the epoch's running mean loss and accuracy so far. On an
+// asynchronous device it waits for the queued steps.
+func (p Progress) Metrics() (loss, accuracy float64, err error) {
+	if p.fit == nil {
+		return 0, 0, errors.New("nn: Progress.Metrics outside OnBatch")
+	}
+	return p.fit.running(p.Step, p.Samples)
+}
+
+// NonFiniteError reports a training loss that is NaN or infinite, naming
+// where it first appeared (Keras's TerminateOnNaN).
+type NonFiniteError struct {
+	Epoch, Step int     // counted from 1
+	Loss        float64 // the step's loss sum
+	// Where names what went non-finite first when CheckNumerics found it
+	// ("layer 2 (dense(128, relu)) output"); empty for the loss.
+	Where string
+}
+
+func (e *NonFiniteError) Error() string {
+	what := fmt.Sprintf("the training loss is %v", e.Loss)
+	if e.Where != "" {
+		what = e.Where + " is not finite"
+	}
+	return fmt.Sprintf("nn: epoch %d, step %d: %s; training stopped (try a lower learning rate, or check the data)", e.Epoch, e.Step, what)
+}
+
+// fitState is what one Fit keeps beyond the model.
+type fitState struct {
+	m        *Sequential
+	steps    int
+	stepLoss *backend.Tensor   // one loss sum per step, SliceAlign apart
+	slot     []*backend.Tensor // the 1×1 slice of each step
+	host     []float32
+}
+
+func (f *fitState) release() {
+	if f.stepLoss != nil {
+		f.m.dev.Release(f.stepLoss)
+	}
+}
+
+// read downloads the loss sums of the first steps steps.
+func (f *fitState) read(steps int) ([]float32, error) {
+	v := f.host[:steps*backend.SliceAlign]
+	if err := f.m.dev.Download(v, f.stepLoss.View(1, len(v))); err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	return v, nil
+}
+
+// running returns the mean loss and accuracy of the first steps steps
+// (samples samples) of the epoch.
+func (f *fitState) running(steps, samples int) (loss, acc float64, err error) {
+	v, err := f.read(steps)
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	d := &dataset{n: n}
-	if d.x, err = m.dev.Alloc(n, m.in); err != nil {
-		return nil, err
+	for s := 0; s < steps; s++ {
+		loss += float64(v[s*backend.SliceAlign])
 	}
-	m.dev.Upload(d.x, x)
-	if d.y, err = m.dev.Alloc(n, m.out); err != nil {
-		d.release(m.dev)
-		return nil, err
+	var c [1]float32
+	if err := f.m.dev.Download(c[:], f.m.correct); err != nil {
+		return 0, 0, fmt.Errorf("nn: %w", err)
 	}
-	m.dev.Upload(d.y, y)
-	if d.indices, err = m.dev.Alloc(n, 1); err != nil {
-		d.release(m.dev)
-		return nil, err
-	}
-	idx := make([]float32, n)
-	for i := range idx {
-		idx[i] = float32(i)
-	}
-	m.dev.Upload(d.indices, idx)
-	return d, nil
-}
-
-func (d *dataset) release(dev backend.Device) {
-	for _, t := range []*backend.Tensor{d.x, d.y, d.indices} {
-		if t != nil {
-			dev.Release(t)
-		}
-	}
-}
-
-// checkData validates x and y against the model and returns the number of
-// samples.
-func (m *Sequential) checkData(what string, x, y []float32) (int, error) {
-	if len(x) == 0 {
-		return 0, fmt.Errorf("nn: %s: no samples", what)
-	}
-	if len(x)%m.in != 0 {
-		return 0, fmt.Errorf("nn: %s: %d input values are not a whole number of samples of %d features (the model's input size)", what, len(x), m.in)
-	}
-	n := len(x) / m.in
-	if n >= 1<<24 {
-		return 0, fmt.Errorf("nn: %s: %d samples is more than the 16,777,215 a data set may hold", what, n)
-	}
-	if y == nil {
-		return n, nil
-	}
-	if len(y) != n*m.out {
-		return 0, fmt.Errorf("nn: %s: %d samples need %d×%d = %d target values, got %d", what, n, n, m.out, n*m.out, len(y))
-	}
-	if m.loss == CategoricalCrossEntropy {
-		for i := 0; i < n; i++ {
-			sum := 0.0
-			for _, v := range y[i*m.out : (i+1)*m.out] {
-				if !(v >= 0 && v <= 1) {
-					return 0, fmt.Errorf("nn: %s: target row %d has value %g outside [0, 1]; categorical cross-entropy wants one-hot rows (see nn.OneHot)", what, i, v)
-				}
-				sum += float64(v)
-			}
-			if math.Abs(sum-1) > 1e-3 {
-				return 0, fmt.Errorf("nn: %s: target row %d sums to %g, not 1; categorical cross-entropy wants one-hot rows (see nn.OneHot)", what, i, sum)
-			}
-		}
-	}
-	return n, nil
+	return loss / float64(max(samples, 1)), float64(c[0]) / float64(max(samples, 1)), nil
 }
 
 // Fit trains the model on x (samples × InputSize()) and y (samples ×
 // OutputSize()) for opts.Epochs epochs and returns the history of the
 // completed epochs. When ctx is cancelled it stops after the current batch
-// and returns the history so far with ctx's error.
+// and returns the history so far with ctx's error. A loss that turns NaN
+// or infinite stops training with a *NonFiniteError at the end of that
+// epoch (at once with CheckNumerics).
 func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (*History, error) {
 	m.enter("Fit")
 	defer m.exit()
-	if ctx == nil {
+	switch {
+	case ctx == nil:
 		return nil, errors.New("nn: Fit: nil context (use context.Background())")
-	}
-	if m.dev == nil {
+	case m.dev == nil:
 		return nil, ErrNotCompiled
-	}
-	if opts.Epochs < 1 {
+	case opts.Epochs < 1:
 		return nil, fmt.Errorf("nn: Fit: epochs is %d, want at least 1", opts.Epochs)
-	}
-	if opts.BatchSize < 1 {
+	case opts.InitialEpoch < 0 || opts.InitialEpoch >= opts.Epochs:
+		return nil, fmt.Errorf("nn: Fit: initial epoch %d, want 0 to %d (epochs %d)", opts.InitialEpoch, opts.Epochs-1, opts.Epochs)
+	case opts.BatchSize < 1:
 		return nil, fmt.Errorf("nn: Fit: batch size is %d, want at least 1", opts.BatchSize)
-	}
-	if y == nil {
+	case y == nil:
 		return nil, errors.New("nn: Fit: no targets")
-	}
-	if (opts.ValidationX == nil) != (opts.ValidationY == nil) {
+	case (opts.ValidationX == nil) != (opts.ValidationY == nil):
 		return nil, errors.New("nn: Fit: give both ValidationX and ValidationY, or neither")
+	case !(opts.ValidationSplit >= 0 && opts.ValidationSplit < 1):
+		return nil, fmt.Errorf("nn: Fit: validation split %v, want a fraction in [0, 1)", opts.ValidationSplit)
+	case opts.ValidationSplit > 0 && opts.ValidationX != nil:
+		return nil, errors.New("nn: Fit: give ValidationSplit or ValidationX and ValidationY, not both")
+	}
+	vx, vy := opts.ValidationX, opts.ValidationY
+	if opts.ValidationSplit > 0 && len(x)%max(m.in, 1) == 0 && len(y)%max(m.out, 1) == 0 {
+		n := len(x) / m.in
+		keep := int(float64(n) * (1 - opts.ValidationSplit))
+		if keep < 1 || keep == n {
+			return nil, fmt.Errorf("nn: Fit: validation split %v of %d samples leaves %d for training and %d for validation; both need at least one", opts.ValidationSplit, n, keep, n-keep)
+		}
+		x, vx = x[:keep*m.in], x[keep*m.in:]
+		y, vy = y[:keep*m.out], y[keep*m.out:]
 	}
 	train, err := m.upload("training data", x, y)
 	if err != nil {
@@ -169,8 +205,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 	}
 	defer train.release(m.dev)
 	var val *dataset
-	if opts.ValidationX != nil {
-		if val, err = m.upload("validation data", opts.ValidationX, opts.ValidationY); err != nil {
+	if vx != nil {
+		if val, err = m.upload("validation data", vx, vy); err != nil {
 			return nil, err
 		}
 		defer val.release(m.dev)
@@ -179,36 +215,54 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 	if err := m.ensureBatch(batch); err != nil {
 		return nil, err
 	}
+	f, err := m.newFitState((train.n + batch - 1) / batch)
+	if err != nil {
+		return nil, err
+	}
+	defer f.release()
 
 	perm := make([]float32, train.n)
 	for i := range perm {
 		perm[i] = float32(i)
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x73687566)) // "shuf"
+	shuffle := func() { rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] }) }
+	if !opts.NoShuffle {
+		for range opts.InitialEpoch { // the shuffles of the epochs done before
+			shuffle()
+		}
+	}
 	hist := &History{}
-	for epoch := 1; epoch <= opts.Epochs; epoch++ {
+	for epoch := opts.InitialEpoch + 1; epoch <= opts.Epochs; epoch++ {
 		start := time.Now()
 		if !opts.NoShuffle {
-			rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			shuffle()
 			m.dev.Upload(train.indices, perm)
 		}
-		m.dev.Fill(m.lossSum, 0)
+		m.dev.Fill(f.stepLoss, 0)
 		m.dev.Fill(m.correct, 0)
-		for off := 0; off < train.n; off += batch {
+		p := Progress{Epoch: epoch, Epochs: opts.Epochs, Steps: f.steps, fit: f}
+		for s, off := 0, 0; off < train.n; s, off = s+1, off+batch {
 			if err := ctx.Err(); err != nil {
 				return hist, err
 			}
 			n := min(batch, train.n-off)
 			m.dev.Gather(m.xb.Rows(n), train.x, train.indices, off)
 			m.dev.Gather(m.yb.Rows(n), train.y, train.indices, off)
-			m.trainStep(n)
+			if err := m.trainStep(n, f.slot[s], opts.CheckNumerics); err != nil {
+				return hist, withPlace(err, epoch, s+1)
+			}
+			if opts.OnBatch != nil {
+				p.Step, p.Samples, p.Elapsed = s+1, off+n, time.Since(start)
+				opts.OnBatch(p)
+			}
 		}
-		loss, acc, err := m.readMetrics(train.n)
+		e, err := f.epochMetrics(epoch, train.n)
 		if err != nil {
 			return hist, err
 		}
-		secs := time.Since(start).Seconds()
-		e := Epoch{Epoch: epoch, Loss: loss, Accuracy: acc, Seconds: secs, SamplesPerSecond: float64(train.n) / secs}
+		e.Seconds = time.Since(start).Seconds()
+		e.SamplesPerSecond = float64(train.n) / e.Seconds
 		if val != nil {
 			if e.ValLoss, e.ValAccuracy, err = m.evaluate(val, batch); err != nil {
 				return hist, err
@@ -223,182 +277,48 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 	return hist, nil
 }
 
-// readMetrics reads the accumulated loss and correct count, means over n.
-func (m *Sequential) readMetrics(n int) (loss, acc float64, err error) {
-	var buf [1]float32
-	if err := m.dev.Download(buf[:], m.lossSum); err != nil {
-		return 0, 0, fmt.Errorf("nn: %w", err)
+// newFitState allocates the per-step loss sums of an epoch of steps steps.
+func (m *Sequential) newFitState(steps int) (*fitState, error) {
+	f := &fitState{m: m, steps: steps}
+	var err error
+	if f.stepLoss, err = m.dev.Alloc(1, steps*backend.SliceAlign); err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
 	}
-	loss = float64(buf[0]) / float64(n)
-	if err := m.dev.Download(buf[:], m.correct); err != nil {
-		return 0, 0, fmt.Errorf("nn: %w", err)
+	f.slot = make([]*backend.Tensor, steps)
+	for s := range f.slot {
+		f.slot[s] = f.stepLoss.Slice(s*backend.SliceAlign, 1, 1)
 	}
-	return loss, float64(buf[0]) / float64(n), nil
+	f.host = make([]float32, steps*backend.SliceAlign)
+	return f, nil
 }
 
-// evaluate computes the mean loss and accuracy over a device data set.
-func (m *Sequential) evaluate(d *dataset, batch int) (loss, acc float64, err error) {
-	if err := m.ensureBatch(batch); err != nil {
-		return 0, 0, err
-	}
-	m.dev.Fill(m.lossSum, 0)
-	m.dev.Fill(m.correct, 0)
-	for off := 0; off < d.n; off += batch {
-		n := min(batch, d.n-off)
-		m.dev.Gather(m.xb.Rows(n), d.x, d.indices, off)
-		m.dev.Gather(m.yb.Rows(n), d.y, d.indices, off)
-		m.lossAndMetrics(m.forward(n, false), n)
-	}
-	return m.readMetrics(d.n)
-}
-
-// Evaluate returns the model's mean loss and accuracy (the share of
-// samples whose largest output is at the index of the target's largest
-// value) on x and y, in batches of batchSize (0 means 32).
-func (m *Sequential) Evaluate(x, y []float32, batchSize int) (loss, accuracy float64, err error) {
-	m.enter("Evaluate")
-	defer m.exit()
-	if m.dev == nil {
-		return 0, 0, ErrNotCompiled
-	}
-	if batchSize < 0 {
-		return 0, 0, fmt.Errorf("nn: Evaluate: batch size is %d, want at least 1", batchSize)
-	}
-	if batchSize == 0 {
-		batchSize = 32
-	}
-	if y == nil {
-		return 0, 0, errors.New("nn: Evaluate: no targets")
-	}
-	d, err := m.upload("evaluation data", x, y)
+// epochMetrics reads the epoch's loss sums and correct count, failing with
+// a *NonFiniteError at the first step whose loss is not finite.
+func (f *fitState) epochMetrics(epoch, n int) (Epoch, error) {
+	v, err := f.read(f.steps)
 	if err != nil {
-		return 0, 0, err
+		return Epoch{}, err
 	}
-	defer d.release(m.dev)
-	return m.evaluate(d, min(batchSize, d.n))
+	loss := 0.0
+	for s := 0; s < f.steps; s++ {
+		l := float64(v[s*backend.SliceAlign])
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			return Epoch{}, &NonFiniteError{Epoch: epoch, Step: s + 1, Loss: l}
+		}
+		loss += l
+	}
+	var c [1]float32
+	if err := f.m.dev.Download(c[:], f.m.correct); err != nil {
+		return Epoch{}, fmt.Errorf("nn: %w", err)
+	}
+	return Epoch{Epoch: epoch, Loss: loss / float64(n), Accuracy: float64(c[0]) / float64(n)}, nil
 }
 
-// Predict returns the model's outputs for x (samples × InputSize()) as a
-// samples × OutputSize() slice, computed in batches of batchSize (0 means
-// 32). A softmax output layer gives class probabilities.
-func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
-	m.enter("Predict")
-	defer m.exit()
-	if m.dev == nil {
-		return nil, ErrNotCompiled
+// withPlace fills in the epoch and step of a *NonFiniteError.
+func withPlace(err error, epoch, step int) error {
+	var nf *NonFiniteError
+	if errors.As(err, &nf) {
+		nf.Epoch, nf.Step = epoch, step
 	}
-	if batchSize < 0 {
-		return nil, fmt.Errorf("nn: Predict: batch size is %d, want at least 1", batchSize)
-	}
-	if batchSize == 0 {
-		batchSize = 32
-	}
-	n, err := m.checkData("prediction input", x, nil)
-	if err != nil {
-		return nil, err
-	}
-	batch := min(batchSize, n)
-	if err := m.ensureBatch(batch); err != nil {
-		return nil, err
-	}
-	out := make([]float32, n*m.out)
-	for off := 0; off < n; off += batch {
-		b := min(batch, n-off)
-		m.dev.Upload(m.xb.Rows(b), x[off*m.in:(off+b)*m.in])
-		h := m.forward(b, false)
-		if m.head {
-			p := m.pb.Rows(b)
-			m.dev.Activate(p, h, backend.Softmax)
-			h = p
-		}
-		if err := m.dev.Download(out[off*m.out:(off+b)*m.out], h); err != nil {
-			return nil, fmt.Errorf("nn: %w", err)
-		}
-	}
-	return out, nil
-}
-
-// Weight is one parameter tensor of a model, copied to host memory.
-type Weight struct {
-	Layer      int    // index of the layer in the model, from 0
-	Name       string // "kernel" (inputs×units) or "bias" (1×units)
-	Rows, Cols int
-	Data       []float32 // row-major, Rows·Cols values
-}
-
-// Weights copies every parameter of a compiled model to host memory, in
-// layer order.
-func (m *Sequential) Weights() ([]Weight, error) {
-	m.enter("Weights")
-	defer m.exit()
-	if m.dev == nil {
-		return nil, ErrNotCompiled
-	}
-	var ws []Weight
-	for i := range m.layers {
-		for _, p := range m.params[i] {
-			w := Weight{Layer: i, Name: p.Name, Rows: p.rows, Cols: p.cols, Data: make([]float32, p.rows*p.cols)}
-			if err := m.dev.Download(w.Data, p.Value); err != nil {
-				return nil, fmt.Errorf("nn: %w", err)
-			}
-			ws = append(ws, w)
-		}
-	}
-	return ws, nil
-}
-
-// SetWeights replaces the parameters of a compiled model with ws, which
-// must match Weights in order and shapes.
-func (m *Sequential) SetWeights(ws []Weight) error {
-	m.enter("SetWeights")
-	defer m.exit()
-	if m.dev == nil {
-		return ErrNotCompiled
-	}
-	k := 0
-	for i := range m.layers {
-		for _, p := range m.params[i] {
-			if k >= len(ws) {
-				return fmt.Errorf("nn: SetWeights: %d weights given, the model has more", len(ws))
-			}
-			w := ws[k]
-			if w.Layer != i || w.Name != p.Name || w.Rows != p.rows || w.Cols != p.cols || len(w.Data) != p.rows*p.cols {
-				return fmt.Errorf("nn: SetWeights: weight %d is layer %d %s %d×%d (%d values), the model wants layer %d %s %d×%d",
-					k, w.Layer, w.Name, w.Rows, w.Cols, len(w.Data), i, p.Name, p.rows, p.cols)
-			}
-			k++
-		}
-	}
-	if k != len(ws) {
-		return fmt.Errorf("nn: SetWeights: %d weights given, the model has %d", len(ws), k)
-	}
-	k = 0
-	for i := range m.layers {
-		for _, p := range m.params[i] {
-			m.dev.Upload(p.Value, ws[k].Data)
-			k++
-		}
-	}
-	return nil
-}
-
-// Label is an integer type that can hold class labels.
-type Label interface {
-	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64
-}
-
-// OneHot encodes class labels as rows of classes values, 1 at the label's
-// index and 0 elsewhere. A label outside [0, classes) is an error.
-func OneHot[L Label](labels []L, classes int) ([]float32, error) {
-	if classes < 1 {
-		return nil, fmt.Errorf("nn: OneHot: %d classes", classes)
-	}
-	out := make([]float32, len(labels)*classes)
-	for i, l := range labels {
-		if l < 0 || uint64(l) >= uint64(classes) {
-			return nil, fmt.Errorf("nn: OneHot: label %d at index %d is outside [0, %d)", l, i, classes)
-		}
-		out[i*classes+int(l)] = 1
-	}
-	return out, nil
+	return err
 }

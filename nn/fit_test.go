@@ -2,8 +2,10 @@ package nn_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/glnn/glnn/backend"
@@ -307,5 +309,186 @@ func TestNewActivationsTrain(t *testing.T) {
 				t.Errorf("validation accuracy %.3f, want ≥ 0.95", acc)
 			}
 		})
+	}
+}
+
+// TestValidationSplit holds out the last samples, as Keras does: the
+// validation metrics equal Evaluate on them.
+func TestValidationSplit(t *testing.T) {
+	dev := newCPU(t)
+	x, y := blobs(100, 9)
+	m := nn.NewSequential(nn.Input(2), nn.Dense(8, "relu"), nn.Dense(3, "softmax"))
+	if err := m.Compile(dev, nn.Adam(0.01), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Release()
+	h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 2, BatchSize: 10, ValidationSplit: 0.25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := h.Last()
+	loss, acc, err := m.Evaluate(x[75*2:], y[75*3:], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !last.HasValidation || math.Abs(last.ValLoss-loss) > 1e-6 || last.ValAccuracy != acc {
+		t.Errorf("validation %v %v (has %v), Evaluate on the last 25 samples %v %v", last.ValLoss, last.ValAccuracy, last.HasValidation, loss, acc)
+	}
+	for _, bad := range []nn.FitOptions{
+		{Epochs: 1, BatchSize: 10, ValidationSplit: 1},
+		{Epochs: 1, BatchSize: 10, ValidationSplit: -0.1},
+		{Epochs: 1, BatchSize: 10, ValidationSplit: 0.995},
+		{Epochs: 1, BatchSize: 10, ValidationSplit: 0.2, ValidationX: x, ValidationY: y},
+	} {
+		if _, err := m.Fit(context.Background(), x, y, bad); err == nil {
+			t.Errorf("Fit with %+v: no error", bad)
+		}
+	}
+}
+
+// TestNonFinite checks that a diverging run stops with an error naming the
+// epoch and step, that CheckNumerics names the layer, and that non-finite
+// inputs are refused naming the sample.
+func TestNonFinite(t *testing.T) {
+	dev := newCPU(t)
+	x, y := blobs(64, 10)
+	m := nn.NewSequential(nn.Input(2), nn.Dense(8, "relu"), nn.Dense(3, "softmax"))
+	if err := m.Compile(dev, nn.SGD(1e30, 0), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Release()
+	h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 3, BatchSize: 8, NoShuffle: true})
+	var nf *nn.NonFiniteError
+	if !errors.As(err, &nf) || nf.Epoch != 1 || nf.Step < 2 || len(h.Epochs) != 0 {
+		t.Fatalf("Fit with lr 1e30: %v (history %d epochs); want a NonFiniteError in epoch 1 after step 1", err, len(h.Epochs))
+	}
+	t.Log(err)
+	if !strings.Contains(err.Error(), "epoch 1, step") {
+		t.Errorf("error %q does not name the epoch and step", err)
+	}
+
+	// CheckNumerics stops at the first step that goes non-finite, naming
+	// a layer's output or gradient.
+	if err := m.Compile(dev, nn.SGD(1e30, 0), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 3, BatchSize: 8, NoShuffle: true, CheckNumerics: true})
+	if !errors.As(err, &nf) || nf.Where == "" || nf.Step != nf2step(t, m, x, y) {
+		t.Fatalf("CheckNumerics: %v", err)
+	}
+	t.Log(err)
+
+	bad := append([]float32(nil), x...)
+	bad[2*5+1] = float32(math.Inf(1))
+	if _, err := m.Fit(context.Background(), bad, y, nn.FitOptions{Epochs: 1, BatchSize: 8}); err == nil || !strings.Contains(err.Error(), "sample 5") {
+		t.Errorf("Fit on an infinite input: %v, want an error naming sample 5", err)
+	}
+	if _, err := m.Predict(bad, 0); err == nil || !strings.Contains(err.Error(), "sample 5") {
+		t.Errorf("Predict on an infinite input: %v", err)
+	}
+	yb := append([]float32(nil), y...)
+	yb[3*3] = float32(math.NaN())
+	if _, _, err := m.Evaluate(x, yb, 0); err == nil || !strings.Contains(err.Error(), "sample 3") {
+		t.Errorf("Evaluate with a NaN target: %v", err)
+	}
+	for _, o := range []nn.Optimizer{nn.SGD(float32(math.Inf(1)), 0), nn.Adam(float32(math.NaN()))} {
+		if err := m.Compile(dev, o, nn.CategoricalCrossEntropy, nn.CompileOptions{}); err == nil {
+			t.Errorf("Compile with %v: no error", o)
+		}
+	}
+}
+
+// nf2step finds, by training step by step with a fresh model, the first
+// step after which some weight is not finite: CheckNumerics must stop at
+// or before it.
+func nf2step(t *testing.T, m *nn.Sequential, x, y []float32) int {
+	t.Helper()
+	if err := m.Compile(m.Device(), nn.SGD(1e30, 0), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for step := 1; step <= 8; step++ {
+		// The first step's NaN shows in the next step's forward pass.
+		if _, err := m.Fit(context.Background(), x[(step-1)*16:step*16], y[(step-1)*24:step*24], nn.FitOptions{Epochs: 1, BatchSize: 8}); err != nil {
+			return step
+		}
+		w, _ := m.Weights()
+		for _, p := range w {
+			for _, v := range p.Data {
+				if v-v != 0 {
+					return step + 1
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// TestResumeReplaysShuffles checks InitialEpoch: one epoch, then a second
+// Fit that starts at epoch 2, ends where three epochs in one Fit end.
+func TestResumeReplaysShuffles(t *testing.T) {
+	dev := newCPU(t)
+	x, y := blobs(90, 11)
+	run := func(split bool) ([]nn.Weight, []float64) {
+		m := nn.NewSequential(nn.Input(2), nn.Dense(8, "tanh"), nn.Dense(3, "softmax"))
+		if err := m.Compile(dev, nn.Adam(0.01), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 6}); err != nil {
+			t.Fatal(err)
+		}
+		defer m.Release()
+		var losses []float64
+		opts := nn.FitOptions{Epochs: 3, BatchSize: 16, Seed: 4, OnEpoch: func(e nn.Epoch) { losses = append(losses, e.Loss) }}
+		if split {
+			first := opts
+			first.Epochs = 1
+			if _, err := m.Fit(context.Background(), x, y, first); err != nil {
+				t.Fatal(err)
+			}
+			opts.InitialEpoch = 1
+		}
+		if _, err := m.Fit(context.Background(), x, y, opts); err != nil {
+			t.Fatal(err)
+		}
+		w, _ := m.Weights()
+		return w, losses
+	}
+	w1, l1 := run(false)
+	w2, l2 := run(true)
+	if !slices.Equal(l1, l2) {
+		t.Errorf("epoch losses %v in one run, %v resumed", l1, l2)
+	}
+	for i := range w1 {
+		if !slices.Equal(w1[i].Data, w2[i].Data) {
+			t.Fatalf("weights differ after resuming (%s of layer %d)", w1[i].Name, w1[i].Layer)
+		}
+	}
+}
+
+// TestOnBatch checks the per-step progress and its running metrics.
+func TestOnBatch(t *testing.T) {
+	dev := newCPU(t)
+	x, y := blobs(50, 12)
+	m := nn.NewSequential(nn.Input(2), nn.Dense(8, "relu"), nn.Dense(3, "softmax"))
+	if err := m.Compile(dev, nn.Adam(1e-12), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Release()
+	var seen []nn.Progress
+	var lastLoss, lastAcc float64
+	h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 2, BatchSize: 16, OnBatch: func(p nn.Progress) {
+		seen = append(seen, p)
+		if p.Step == p.Steps {
+			var err error
+			if lastLoss, lastAcc, err = p.Metrics(); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 8 || seen[3].Step != 4 || seen[3].Steps != 4 || seen[3].Samples != 50 || seen[4].Epoch != 2 || seen[4].Step != 1 || seen[4].Samples != 16 {
+		t.Errorf("progress %+v", seen)
+	}
+	if e := h.Last(); math.Abs(lastLoss-e.Loss) > 1e-6 || lastAcc != e.Accuracy {
+		t.Errorf("running metrics at the last step %v %v, epoch %v %v", lastLoss, lastAcc, e.Loss, e.Accuracy)
 	}
 }

@@ -290,29 +290,44 @@ func (m *Sequential) forward(n int, training bool) *backend.Tensor {
 	return h
 }
 
-// lossAndMetrics adds the loss and correct count of output h against the
-// first n rows of m.yb and leaves the loss gradient in m.dOut.
-func (m *Sequential) lossAndMetrics(h *backend.Tensor, n int) *backend.Tensor {
+// lossAndMetrics adds the loss of output h against the first n rows of
+// m.yb to lossSum and the correct count to m.correct, and leaves the loss
+// gradient in m.dOut.
+func (m *Sequential) lossAndMetrics(h *backend.Tensor, n int, lossSum *backend.Tensor) *backend.Tensor {
 	y, d := m.yb.Rows(n), m.dOut.Rows(n)
 	if m.head {
-		m.dev.SoftmaxCrossEntropy(d, m.lossSum, h, y)
+		m.dev.SoftmaxCrossEntropy(d, lossSum, h, y)
 	} else {
-		m.dev.MeanSquaredError(d, m.lossSum, h, y)
+		m.dev.MeanSquaredError(d, lossSum, h, y)
 	}
 	m.dev.CountCorrect(m.correct, h, y)
 	return d
 }
 
-// trainStep runs forward, loss, backward and an optimizer step on the
-// batch gathered into the first n rows of m.xb and m.yb.
-func (m *Sequential) trainStep(n int) {
-	g := m.lossAndMetrics(m.forward(n, true), n)
+// trainStep runs forward, loss (added to lossSum), backward and an
+// optimizer step on the batch gathered into the first n rows of m.xb and
+// m.yb. With check it verifies every output and gradient first (see
+// FitOptions.CheckNumerics).
+func (m *Sequential) trainStep(n int, lossSum *backend.Tensor, check bool) error {
+	out := m.forward(n, true)
+	if check {
+		if err := m.checkOutputs(out); err != nil {
+			return err
+		}
+	}
+	g := m.lossAndMetrics(out, n, lossSum)
 	for i := len(m.layers) - 1; i >= m.first && g != nil; i-- {
 		m.pass.NeedInputGrad = i > m.first
 		g = m.layers[i].Backward(&m.pass, m.inputs[i], g)
+	}
+	if check {
+		if err := m.checkGradients(lossSum); err != nil {
+			return err
+		}
 	}
 	m.steps++
 	if m.store.n > 0 {
 		m.opt.step(m.dev, &m.store, m.steps)
 	}
+	return nil
 }

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/glnn/glnn/backend"
 )
@@ -46,8 +47,8 @@ func (o *SGDOptimizer) slots() int {
 }
 
 func (o *SGDOptimizer) validate() error {
-	if !(o.LearningRate > 0) {
-		return fmt.Errorf("%v: learning rate must be positive", o)
+	if !(o.LearningRate > 0) || math.IsInf(float64(o.LearningRate), 0) {
+		return fmt.Errorf("%v: learning rate must be positive and finite", o)
 	}
 	if !(o.Momentum >= 0 && o.Momentum < 1) {
 		return fmt.Errorf("%v: momentum must be in [0, 1)", o)
@@ -82,12 +83,12 @@ func (o *AdamOptimizer) slots() int { return 2 }
 
 func (o *AdamOptimizer) validate() error {
 	switch {
-	case !(o.LearningRate > 0):
-		return fmt.Errorf("%v: learning rate must be positive", o)
+	case !(o.LearningRate > 0) || math.IsInf(float64(o.LearningRate), 0):
+		return fmt.Errorf("%v: learning rate must be positive and finite", o)
 	case !(o.Beta1 >= 0 && o.Beta1 < 1), !(o.Beta2 >= 0 && o.Beta2 < 1):
 		return fmt.Errorf("%v: betas must be in [0, 1)", o)
-	case !(o.Epsilon > 0):
-		return fmt.Errorf("%v: epsilon must be positive", o)
+	case !(o.Epsilon > 0) || math.IsInf(float64(o.Epsilon), 0):
+		return fmt.Errorf("%v: epsilon must be positive and finite", o)
 	}
 	return nil
 }

@@ -90,6 +90,7 @@ func Run(t *testing.T, dev backend.Device, open Opener) {
 		{"Info", testInfo},
 		{"Alloc", testAlloc},
 		{"UploadDownload", testUploadDownload},
+		{"Adopt", testAdopt},
 		{"LiveBuffers", testLiveBuffers},
 		{"Release", testRelease},
 		{"View", testView},

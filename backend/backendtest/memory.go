@@ -182,3 +182,32 @@ func testSync(e *env) {
 		e.t.Errorf("second Sync: %v", err)
 	}
 }
+
+// testAdopt checks Adopt on devices that offer it: the tensor shows the
+// caller's values, ops read it (and write it) in place, and Release leaves
+// the caller's slice alone.
+func testAdopt(e *env) {
+	a, ok := e.dev.(backend.Adopter)
+	if !ok {
+		e.t.Logf("%s does not adopt host memory", e.dev.Info().Backend)
+		return
+	}
+	data := e.uniform(6*4, -1, 1)
+	orig := append([]float32(nil), data...)
+	x, err := a.Adopt(6, 4, data)
+	if err != nil {
+		e.t.Fatalf("Adopt 6x4: %v", err)
+	}
+	e.exact("Download of an adopted tensor", 4, e.get(x), orig)
+	idx := e.upload(2, 1, []float32{5, 0})
+	dst := e.garbage(2, 4)
+	e.dev.Gather(dst, x, idx, 0)
+	e.exact("Gather from an adopted tensor", 4, e.get(dst), append(append([]float32(nil), orig[20:24]...), orig[0:4]...))
+	e.dev.Fill(x.View(1, 4), 7)
+	e.exact("Fill of an adopted tensor writes the caller's slice", 4, data, append(filled(4, 7), orig[4:]...))
+	e.dev.Release(x)
+	e.exact("the caller's slice after Release", 4, data, append(filled(4, 7), orig[4:]...))
+	if _, err := a.Adopt(2, 3, make([]float32, 5)); err == nil {
+		e.t.Errorf("Adopt 2x3 of 5 values: no error")
+	}
+}

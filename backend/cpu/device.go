@@ -193,3 +193,18 @@ func (d *Device) Close() error {
 func mem(t *backend.Tensor) []float32 {
 	return t.Buffer().([]float32)[t.Offset() : t.Offset()+t.Len()]
 }
+
+var _ backend.Adopter = (*Device)(nil)
+
+// Adopt returns a rows×cols tensor whose storage is data (len(data) ==
+// rows·cols), without copying it: see backend.Adopter.
+func (d *Device) Adopt(rows, cols int, data []float32) (*backend.Tensor, error) {
+	if err := d.tr.Alloc(rows, cols); err != nil {
+		return nil, err
+	}
+	defer d.tr.Exit()
+	if len(data) != rows*cols {
+		return nil, fmt.Errorf("cpu: Adopt %d×%d: the slice holds %d values, want %d", rows, cols, len(data), rows*cols)
+	}
+	return d.tr.NewTensor(rows, cols, data[:len(data):len(data)]), nil
+}

@@ -1,0 +1,103 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/glnn/glnn/backend"
+)
+
+// evaluate computes the mean loss and accuracy over a device data set.
+func (m *Sequential) evaluate(d *dataset, batch int) (loss, acc float64, err error) {
+	if err := m.ensureBatch(batch); err != nil {
+		return 0, 0, err
+	}
+	m.dev.Fill(m.lossSum, 0)
+	m.dev.Fill(m.correct, 0)
+	for off := 0; off < d.n; off += batch {
+		n := min(batch, d.n-off)
+		m.dev.Gather(m.xb.Rows(n), d.x, d.indices, off)
+		m.dev.Gather(m.yb.Rows(n), d.y, d.indices, off)
+		m.lossAndMetrics(m.forward(n, false), n, m.lossSum)
+	}
+	return m.readMetrics(d.n)
+}
+
+// readMetrics reads the loss sum and correct count, as means over n.
+func (m *Sequential) readMetrics(n int) (loss, acc float64, err error) {
+	var buf [1]float32
+	if err := m.dev.Download(buf[:], m.lossSum); err != nil {
+		return 0, 0, fmt.Errorf("nn: %w", err)
+	}
+	loss = float64(buf[0]) / float64(n)
+	if err := m.dev.Download(buf[:], m.correct); err != nil {
+		return 0, 0, fmt.Errorf("nn: %w", err)
+	}
+	return loss, float64(buf[0]) / float64(n), nil
+}
+
+// Evaluate returns the model's mean loss and accuracy (the share of
+// samples whose largest output is at the index of the target's largest
+// value) on x and y, in batches of batchSize (0 means 32).
+func (m *Sequential) Evaluate(x, y []float32, batchSize int) (loss, accuracy float64, err error) {
+	m.enter("Evaluate")
+	defer m.exit()
+	if m.dev == nil {
+		return 0, 0, ErrNotCompiled
+	}
+	if batchSize < 0 {
+		return 0, 0, fmt.Errorf("nn: Evaluate: batch size is %d, want at least 1", batchSize)
+	}
+	if batchSize == 0 {
+		batchSize = 32
+	}
+	if y == nil {
+		return 0, 0, errors.New("nn: Evaluate: no targets")
+	}
+	d, err := m.upload("evaluation data", x, y)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer d.release(m.dev)
+	return m.evaluate(d, min(batchSize, d.n))
+}
+
+// Predict returns the model's outputs for x (samples × InputSize()) as a
+// samples × OutputSize() slice, computed in batches of batchSize (0 means
+// 32). A softmax output layer gives class probabilities.
+func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
+	m.enter("Predict")
+	defer m.exit()
+	if m.dev == nil {
+		return nil, ErrNotCompiled
+	}
+	if batchSize < 0 {
+		return nil, fmt.Errorf("nn: Predict: batch size is %d, want at least 1", batchSize)
+	}
+	if batchSize == 0 {
+		batchSize = 32
+	}
+	n, err := m.checkData("prediction input", x, nil)
+	if err != nil {
+		return nil, err
+	}
+	batch := min(batchSize, n)
+	if err := m.ensureBatch(batch); err != nil {
+		return nil, err
+	}
+	out := make([]float32, n*m.out)
+	for off := 0; off < n; off += batch {
+		b := min(batch, n-off)
+		m.dev.Upload(m.xb.Rows(b), x[off*m.in:(off+b)*m.in])
+		h := m.forward(b, false)
+		if m.head {
+			p := m.pb.Rows(b)
+			m.dev.Activate(p, h, backend.Softmax)
+			h = p
+		}
+		if err := m.dev.Download(out[off*m.out:(off+b)*m.out], h); err != nil {
+			return nil, fmt.Errorf("nn: %w", err)
+		}
+	}
+	return out, nil
+}
