@@ -30,6 +30,9 @@ type FitOptions struct {
 	// ValidationX and ValidationY, when set, are evaluated after every
 	// epoch.
 	ValidationX, ValidationY []float32
+	// TestX and TestY, when set, are evaluated after every epoch too, and
+	// reported apart from the validation data (Epoch.TestLoss).
+	TestX, TestY []float32
 	// ValidationSplit, in [0, 1), holds out that fraction of the samples,
 	// the last ones (before any shuffling), as validation data, as Keras's
 	// validation_split does. It excludes ValidationX and ValidationY.
@@ -59,6 +62,9 @@ type Epoch struct {
 	// ValLoss and ValAccuracy are set when HasValidation is.
 	ValLoss, ValAccuracy float64
 	HasValidation        bool
+	// TestLoss and TestAccuracy are set when HasTest is.
+	TestLoss, TestAccuracy float64
+	HasTest                bool
 	// Seconds is the wall time of the training pass alone (evaluation
 	// excluded), and SamplesPerSecond the training throughput.
 	Seconds          float64
@@ -184,6 +190,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 		return nil, errors.New("nn: Fit: no targets")
 	case (opts.ValidationX == nil) != (opts.ValidationY == nil):
 		return nil, errors.New("nn: Fit: give both ValidationX and ValidationY, or neither")
+	case (opts.TestX == nil) != (opts.TestY == nil):
+		return nil, errors.New("nn: Fit: give both TestX and TestY, or neither")
 	case !(opts.ValidationSplit >= 0 && opts.ValidationSplit < 1):
 		return nil, fmt.Errorf("nn: Fit: validation split %v, want a fraction in [0, 1)", opts.ValidationSplit)
 	case opts.ValidationSplit > 0 && opts.ValidationX != nil:
@@ -210,6 +218,13 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 			return nil, err
 		}
 		defer val.release(m.dev)
+	}
+	var test *dataset
+	if opts.TestX != nil {
+		if test, err = m.upload("test data", opts.TestX, opts.TestY); err != nil {
+			return nil, err
+		}
+		defer test.release(m.dev)
 	}
 	batch := min(opts.BatchSize, train.n)
 	if err := m.ensureBatch(batch); err != nil {
@@ -268,6 +283,12 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 				return hist, err
 			}
 			e.HasValidation = true
+		}
+		if test != nil {
+			if e.TestLoss, e.TestAccuracy, err = m.evaluate(test, batch); err != nil {
+				return hist, err
+			}
+			e.HasTest = true
 		}
 		hist.Epochs = append(hist.Epochs, e)
 		if opts.OnEpoch != nil {
