@@ -16,10 +16,12 @@ type FitOptions struct {
 	// Epochs is the number of passes over the training data (at least 1):
 	// Fit trains epochs InitialEpoch+1 … Epochs.
 	Epochs int
-	// InitialEpoch is the number of epochs already done, when a run is
-	// resumed from a checkpoint: Fit replays their shuffles so that the
-	// run goes on exactly as if it had not stopped.
-	InitialEpoch int
+	// InitialEpoch is the number of epochs already done, and InitialStep
+	// the steps already done of the next, when a run is resumed from a
+	// checkpoint: Fit replays the shuffles and skips the steps done, so
+	// that the run goes on exactly as if it had not stopped. The metrics
+	// of a resumed epoch cover the steps run after resuming.
+	InitialEpoch, InitialStep int
 	// BatchSize is the number of samples per optimizer step (at least 1).
 	BatchSize int
 	// NoShuffle keeps the sample order; by default it is reshuffled every
@@ -71,10 +73,19 @@ type Epoch struct {
 	SamplesPerSecond float64
 }
 
-// History is what Fit returns: one Epoch per completed epoch.
+// History is what Fit returns: one Epoch per completed epoch, and how far
+// training got.
 type History struct {
 	Epochs []Epoch
+	// Reached is the training position at return: epochs completed and
+	// steps of the next (non-zero when Fit was interrupted mid-epoch), in
+	// the numbering of InitialEpoch and InitialStep.
+	Reached Position
 }
+
+// Position is a point in a training run: Epoch epochs done, and Step steps
+// of the next.
+type Position struct{ Epoch, Step int }
 
 // Last returns the last epoch's results (zero if there were none).
 func (h *History) Last() Epoch {
@@ -184,6 +195,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 		return nil, fmt.Errorf("nn: Fit: epochs is %d, want at least 1", opts.Epochs)
 	case opts.InitialEpoch < 0 || opts.InitialEpoch >= opts.Epochs:
 		return nil, fmt.Errorf("nn: Fit: initial epoch %d, want 0 to %d (epochs %d)", opts.InitialEpoch, opts.Epochs-1, opts.Epochs)
+	case opts.InitialStep < 0:
+		return nil, fmt.Errorf("nn: Fit: initial step %d, want at least 0", opts.InitialStep)
 	case opts.BatchSize < 1:
 		return nil, fmt.Errorf("nn: Fit: batch size is %d, want at least 1", opts.BatchSize)
 	case y == nil:
@@ -235,6 +248,9 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 		return nil, err
 	}
 	defer f.release()
+	if opts.InitialStep >= f.steps {
+		return nil, fmt.Errorf("nn: Fit: initial step %d, but an epoch of %d samples at batch %d has %d steps", opts.InitialStep, train.n, batch, f.steps)
+	}
 
 	perm := make([]float32, train.n)
 	for i := range perm {
@@ -247,7 +263,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 			shuffle()
 		}
 	}
-	hist := &History{}
+	hist := &History{Reached: Position{Epoch: opts.InitialEpoch, Step: opts.InitialStep}}
+	skip := opts.InitialStep
 	for epoch := opts.InitialEpoch + 1; epoch <= opts.Epochs; epoch++ {
 		start := time.Now()
 		if !opts.NoShuffle {
@@ -257,7 +274,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 		m.dev.Fill(f.stepLoss, 0)
 		m.dev.Fill(m.correct, 0)
 		p := Progress{Epoch: epoch, Epochs: opts.Epochs, Steps: f.steps, fit: f}
-		for s, off := 0, 0; off < train.n; s, off = s+1, off+batch {
+		first, samples := skip, 0
+		for s, off := skip, skip*batch; off < train.n; s, off = s+1, off+batch {
 			if err := ctx.Err(); err != nil {
 				return hist, err
 			}
@@ -267,17 +285,21 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 			if err := m.trainStep(n, f.slot[s], opts.CheckNumerics); err != nil {
 				return hist, withPlace(err, epoch, s+1)
 			}
+			hist.Reached.Step = s + 1
+			samples += n
 			if opts.OnBatch != nil {
-				p.Step, p.Samples, p.Elapsed = s+1, off+n, time.Since(start)
+				p.Step, p.Samples, p.Elapsed = s+1, samples, time.Since(start)
 				opts.OnBatch(p)
 			}
 		}
-		e, err := f.epochMetrics(epoch, train.n)
+		skip = 0
+		e, err := f.epochMetrics(epoch, first, samples)
 		if err != nil {
 			return hist, err
 		}
+		hist.Reached = Position{Epoch: epoch}
 		e.Seconds = time.Since(start).Seconds()
-		e.SamplesPerSecond = float64(train.n) / e.Seconds
+		e.SamplesPerSecond = float64(samples) / e.Seconds
 		if val != nil {
 			if e.ValLoss, e.ValAccuracy, err = m.evaluate(val, batch); err != nil {
 				return hist, err
@@ -313,15 +335,16 @@ func (m *Sequential) newFitState(steps int) (*fitState, error) {
 	return f, nil
 }
 
-// epochMetrics reads the epoch's loss sums and correct count, failing with
-// a *NonFiniteError at the first step whose loss is not finite.
-func (f *fitState) epochMetrics(epoch, n int) (Epoch, error) {
+// epochMetrics reads the loss sums of steps first… of the epoch and the
+// correct count over their n samples, failing with a *NonFiniteError at
+// the first step whose loss is not finite.
+func (f *fitState) epochMetrics(epoch, first, n int) (Epoch, error) {
 	v, err := f.read(f.steps)
 	if err != nil {
 		return Epoch{}, err
 	}
 	loss := 0.0
-	for s := 0; s < f.steps; s++ {
+	for s := first; s < f.steps; s++ {
 		l := float64(v[s*backend.SliceAlign])
 		if math.IsNaN(l) || math.IsInf(l, 0) {
 			return Epoch{}, &NonFiniteError{Epoch: epoch, Step: s + 1, Loss: l}

@@ -492,3 +492,49 @@ func TestOnBatch(t *testing.T) {
 		t.Errorf("running metrics at the last step %v %v, epoch %v %v", lastLoss, lastAcc, e.Loss, e.Accuracy)
 	}
 }
+
+// TestResumeMidEpoch interrupts Fit after 3 steps of its second epoch and
+// resumes from the position it reports: the weights end where an
+// uninterrupted run's do.
+func TestResumeMidEpoch(t *testing.T) {
+	dev := newCPU(t)
+	x, y := blobs(90, 13)
+	build := func() *nn.Sequential {
+		m := nn.NewSequential(nn.Input(2), nn.Dense(8, "tanh"), nn.Dense(3, "softmax"))
+		if err := m.Compile(dev, nn.Adam(0.01), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 6}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	opts := nn.FitOptions{Epochs: 3, BatchSize: 16, Seed: 4}
+	whole := build()
+	defer whole.Release()
+	if _, err := whole.Fit(context.Background(), x, y, opts); err != nil {
+		t.Fatal(err)
+	}
+	parts := build()
+	defer parts.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	first := opts
+	first.OnBatch = func(p nn.Progress) {
+		if p.Epoch == 2 && p.Step == 3 {
+			cancel()
+		}
+	}
+	h, err := parts.Fit(ctx, x, y, first)
+	if !errors.Is(err, context.Canceled) || h.Reached != (nn.Position{Epoch: 1, Step: 3}) {
+		t.Fatalf("interrupted Fit: %v, reached %+v; want cancelled at epoch 1 + 3 steps", err, h.Reached)
+	}
+	rest := opts
+	rest.InitialEpoch, rest.InitialStep = h.Reached.Epoch, h.Reached.Step
+	if h, err = parts.Fit(context.Background(), x, y, rest); err != nil || h.Reached != (nn.Position{Epoch: 3}) {
+		t.Fatalf("resumed Fit: %v, reached %+v", err, h.Reached)
+	}
+	a, _ := whole.Weights()
+	b, _ := parts.Weights()
+	for i := range a {
+		if !slices.Equal(a[i].Data, b[i].Data) {
+			t.Fatalf("weights differ after resuming mid-epoch (%s of layer %d)", a[i].Name, a[i].Layer)
+		}
+	}
+}
