@@ -202,6 +202,9 @@ func (m *Sequential) OutputSize() int { return m.out }
 // Device is the device the model was compiled onto, or nil.
 func (m *Sequential) Device() backend.Device { return m.dev }
 
+// Optimizer is the optimizer the model was compiled with, or nil.
+func (m *Sequential) Optimizer() Optimizer { return m.opt }
+
 // Layers returns the model's layers.
 func (m *Sequential) Layers() []Layer { return m.layers }
 
