@@ -158,11 +158,6 @@ func (m *Sequential) allocParams(ps []*Param, seed uint64) error {
 	}
 	s := &m.store
 	s.n = n
-	host := make([]float32, n)
-	rng := rand.New(rand.NewPCG(seed, 0x676c6e6e)) // "glnn"
-	for _, p := range ps {
-		p.init(rng, p.rows, p.cols, host[p.off:p.off+p.rows*p.cols])
-	}
 	var err error
 	alloc := func() *backend.Tensor {
 		if err != nil {
@@ -184,6 +179,12 @@ func (m *Sequential) allocParams(ps []*Param, seed uint64) error {
 	}
 	if err != nil {
 		return err
+	}
+	// The initial values, made on the host once the device has room.
+	host := make([]float32, n)
+	rng := rand.New(rand.NewPCG(seed, 0x676c6e6e)) // "glnn"
+	for _, p := range ps {
+		p.init(rng, p.rows, p.cols, host[p.off:p.off+p.rows*p.cols])
 	}
 	m.dev.Upload(s.value, host)
 	for _, p := range ps {

@@ -30,6 +30,11 @@ type Device struct {
 	pool *pool
 	kern microKernel
 	err  error // deferred error (a bad Gather index), reported by Sync or Download
+	// bytes is the memory of the live tensors Alloc made; memory returns
+	// the machine's total and available memory (sysMemory; a field so
+	// tests can fake it).
+	bytes  int64
+	memory func() (total, available uint64)
 
 	// Reusable descriptors of parallel work, one per kind of op, so that
 	// dispatching allocates nothing.
@@ -80,6 +85,7 @@ func New(opts backend.Options) (*Device, error) {
 			Threads:  threads,
 		},
 		tr:       backend.NewTracker("cpu"),
+		memory:   sysMemory,
 		pool:     newPool(threads),
 		kern:     kernelGo2x4,
 		partials: make([]float64, threads),
@@ -123,17 +129,39 @@ func cpuModel() (vendor, model string) {
 // in Kernel and the Go version in Version.
 func (d *Device) Info() backend.Info { return d.info }
 
-// Alloc returns a zeroed rows×cols tensor backed by a []float32.
+// Alloc returns a zeroed rows×cols tensor backed by a []float32. A tensor
+// that would not fit in memory is an error, not a crash: Alloc refuses one
+// larger than the memory available now, or one that would take this
+// device's tensors past 90 % of the machine's memory (Go's zeroed
+// allocations are only counted as used once written, so the available
+// figure alone would let several large tensors through).
 func (d *Device) Alloc(rows, cols int) (*backend.Tensor, error) {
 	if err := d.tr.Alloc(rows, cols); err != nil {
 		return nil, err
 	}
 	defer d.tr.Exit()
+	n := int64(rows) * int64(cols) * 4
+	if total, avail := d.memory(); total > 0 {
+		switch {
+		case uint64(n) > avail:
+			return nil, fmt.Errorf("cpu: Alloc %d×%d: %s, but only %s of memory is available", rows, cols, gib(uint64(n)), gib(avail))
+		case uint64(d.bytes+n) > total/10*9:
+			return nil, fmt.Errorf("cpu: Alloc %d×%d: %s more would take this device's tensors to %s, over 90 %% of the machine's %s",
+				rows, cols, gib(uint64(n)), gib(uint64(d.bytes+n)), gib(total))
+		}
+	}
+	d.bytes += n
 	return d.tr.NewTensor(rows, cols, make([]float32, rows*cols)), nil
 }
 
+func gib(b uint64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
+
 // Release frees t (the garbage collector reclaims its memory).
-func (d *Device) Release(t *backend.Tensor) { d.tr.Release(t) }
+func (d *Device) Release(t *backend.Tensor) {
+	if buf, ok := d.tr.Release(t); ok {
+		d.bytes -= int64(cap(buf.([]float32))) * 4
+	}
+}
 
 // LiveBuffers is the number of tensors allocated and not yet released.
 func (d *Device) LiveBuffers() int { return d.tr.Live() }
@@ -181,6 +209,7 @@ func (d *Device) Close() error {
 		return err
 	}
 	d.pool.stop()
+	d.bytes = 0
 	for i := range d.mm.ws {
 		d.mm.ws[i] = gemmWorkspace{}
 	}
@@ -206,5 +235,6 @@ func (d *Device) Adopt(rows, cols int, data []float32) (*backend.Tensor, error) 
 	if len(data) != rows*cols {
 		return nil, fmt.Errorf("cpu: Adopt %d×%d: the slice holds %d values, want %d", rows, cols, len(data), rows*cols)
 	}
+	d.bytes += int64(len(data)) * 4 // memory in use, counted like Alloc's
 	return d.tr.NewTensor(rows, cols, data[:len(data):len(data)]), nil
 }
