@@ -39,11 +39,13 @@ type FitOptions struct {
 	// the last ones (before any shuffling), as validation data, as Keras's
 	// validation_split does. It excludes ValidationX and ValidationY.
 	ValidationSplit float64
-	// OnEpoch, when set, is called after every epoch with its results.
+	// OnEpoch, when set, is called after every epoch with its results. It
+	// may use the model (Save it, say) on Fit's goroutine.
 	OnEpoch func(Epoch)
 	// OnBatch, when set, is called after every training step. Reading the
 	// running metrics (Progress.Metrics) waits for the device: call it
-	// only as often as they are shown.
+	// only as often as they are shown. It may Save the model, but
+	// Evaluate or Predict there would disturb the epoch's metrics.
 	OnBatch func(Progress)
 	// CheckNumerics checks, after every step, every layer's output and
 	// every parameter's gradient, and stops with an error naming the first
@@ -289,7 +291,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 			samples += n
 			if opts.OnBatch != nil {
 				p.Step, p.Samples, p.Elapsed = s+1, samples, time.Since(start)
-				opts.OnBatch(p)
+				m.callback(func() { opts.OnBatch(p) })
 			}
 		}
 		skip = 0
@@ -314,10 +316,18 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 		}
 		hist.Epochs = append(hist.Epochs, e)
 		if opts.OnEpoch != nil {
-			opts.OnEpoch(e)
+			m.callback(func() { opts.OnEpoch(e) })
 		}
 	}
 	return hist, nil
+}
+
+// callback runs f, a callback of the caller's, with the model free for
+// it to use (on Fit's goroutine).
+func (m *Sequential) callback(f func()) {
+	m.exit()
+	defer m.enter("Fit")
+	f()
 }
 
 // newFitState allocates the per-step loss sums of an epoch of steps steps.

@@ -136,6 +136,7 @@ func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-device=tpu"}, {"-epochs=0"}, {"-batch=-1"}, {"-lr=0"}, {"-optimizer=rmsprop"},
 		{"-hidden=12,x"}, {"-momentum=1"}, {"-nosuchflag"}, {"extra"},
+		{"-lr=Inf"}, {"-lr=NaN"}, {"-lr=1e300"}, {"-val-split=1"}, {"-json", "-quiet"},
 	} {
 		code, out, errOut := runTrain(args...)
 		if code != 2 || out != "" || errOut == "" {
