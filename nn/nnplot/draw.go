@@ -22,6 +22,17 @@ var (
 	bold = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: 3} // font.WeightBold of golang.org/x/image/font
 )
 
+// titleFont returns the title's font: bold, but in a PDF regular, as
+// vgpdf (gonum/plot v0.17) can show one font alone (every font it embeds
+// gets the glyphs of the first), and no bold one (it asks for a style it
+// never registered).
+func titleFont(format string) font.Font {
+	if format == "pdf" {
+		return sans
+	}
+	return bold
+}
+
 // A style is how one series (train, validation, test) is drawn, the same
 // in both panels.
 type style struct {
@@ -46,7 +57,7 @@ func rgb(v uint32) color.RGBA {
 var (
 	gridColor   = rgb(0xe3e3e3)
 	frameColor  = rgb(0xc8c8c8)
-	legendColor = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xe0} // white, a little translucent
+	legendColor = color.White
 )
 
 // A series is one style's values per epoch; NaN where it has none.
@@ -67,14 +78,15 @@ type panel struct {
 	corners []corner // in order of preference
 }
 
-// drawFigure draws the title and the two panels of h on c.
-func drawFigure(c draw.Canvas, h *nn.History, title string) {
+// drawFigure draws the title and the two panels of h on c, a canvas for
+// an image in format.
+func drawFigure(c draw.Canvas, h *nn.History, title, format string) {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 
 	titleStyle := text.Style{
 		Color:   color.Black,
-		Font:    font.From(bold, 15),
+		Font:    font.From(titleFont(format), 15),
 		XAlign:  draw.XCenter,
 		YAlign:  draw.YTop,
 		Handler: plot.DefaultTextHandler,
