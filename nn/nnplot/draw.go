@@ -311,34 +311,33 @@ func epochTicks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-// valueTicks labels 4 to 8 round values (1, 2, 2.5 or 5 times a power of
-// ten apart) in [min, max].
-func valueTicks(min, max float64) []plot.Tick {
-	span := max - min
+// valueTicks labels 4 to 9 round values (1, 2 or 5 times a power of
+// ten apart) in [lo, hi].
+func valueTicks(lo, hi float64) []plot.Tick {
+	span := hi - lo
 	if !(span > 0) || math.IsInf(span, 0) {
-		return plot.DefaultTicks{}.Ticks(min, max)
+		return plot.DefaultTicks{}.Ticks(lo, hi)
 	}
-	mag := math.Pow(10, math.Floor(math.Log10(span/8)))
-	step, decimals := 10*mag, -math.Log10(mag)-1
-	for _, m := range []float64{1, 2, 2.5, 5} {
+	exp := math.Floor(math.Log10(span / 8))
+	mag := math.Pow(10, exp)
+	step, decimals := 10*mag, -int(exp)-1
+	for _, m := range []float64{1, 2, 5} {
 		if span/(m*mag) <= 8 {
-			step, decimals = m*mag, -math.Log10(mag)
-			if m == 2.5 {
-				decimals++
-			}
+			step, decimals = m*mag, -int(exp)
 			break
 		}
 	}
 	format := func(v float64) string {
-		if mag >= 1e5 || mag < 1e-6 {
-			// 2e5 rather than 2e+05
-			s := strconv.FormatFloat(v, 'g', 4, 64)
+		if exp >= 5 || exp < -6 {
+			// As many digits as the step needs; 2e5 rather than 2e+05.
+			top := int(math.Floor(math.Log10(math.Max(math.Abs(lo), math.Abs(hi)))))
+			s := strconv.FormatFloat(v, 'g', max(top+decimals+1, 1), 64)
 			return strings.NewReplacer("e+0", "e", "e+", "e", "e-0", "e-").Replace(s)
 		}
-		return strconv.FormatFloat(v, 'f', int(math.Max(0, math.Round(decimals))), 64)
+		return strconv.FormatFloat(v, 'f', max(decimals, 0), 64)
 	}
 	var ticks []plot.Tick
-	for k := math.Ceil(min / step); k*step <= max+1e-9*step; k++ {
+	for k := math.Ceil(lo / step); k*step <= hi+1e-9*step; k++ {
 		v := k * step
 		if v == 0 {
 			v = 0 // not -0

@@ -329,3 +329,39 @@ func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
 type shortWriter struct{}
 
 func (shortWriter) Write(p []byte) (int, error) { return len(p) / 2, nil }
+
+func TestTicks(t *testing.T) {
+	for _, r := range [][2]float64{{1, 5}, {11, 18}, {1, 12}, {1, 60}, {1, 200}, {3, 3000}, {0.5, 1.5}} {
+		labels := 0
+		for _, tk := range epochTicks(r[0], r[1]) {
+			if tk.Value != math.Trunc(tk.Value) || tk.Value < r[0] || tk.Value > r[1] {
+				t.Errorf("epochTicks(%v): tick at %v", r, tk.Value)
+			}
+			if !tk.IsMinor() {
+				labels++
+			}
+		}
+		if labels < 1 || labels > 10 {
+			t.Errorf("epochTicks(%v): %d labels", r, labels)
+		}
+	}
+	for _, r := range [][2]float64{{0.17, 1.65}, {0.48, 1}, {0, 1e6}, {0.001234, 0.001236}, {-3, 2}} {
+		ticks := valueTicks(r[0], r[1])
+		if len(ticks) < 3 || len(ticks) > 9 {
+			t.Errorf("valueTicks(%v): %d ticks", r, len(ticks))
+		}
+		seen := map[string]bool{}
+		for _, tk := range ticks {
+			if tk.Value < r[0] || tk.Value > r[1]*(1+1e-9) || seen[tk.Label] {
+				t.Errorf("valueTicks(%v): tick %v %q", r, tk.Value, tk.Label)
+			}
+			seen[tk.Label] = true
+		}
+	}
+	for _, r := range [][2]float64{{0.5, 0.99}, {0, 1}, {0.1, 0.1}, {0.97, 0.99}} {
+		lo, hi := accuracyRange(r[0], r[1], true)
+		if lo < 0 || hi > 1 || lo > r[0] || hi < r[1] || hi-lo < 0.04 {
+			t.Errorf("accuracyRange(%v) = %v, %v", r, lo, hi)
+		}
+	}
+}
