@@ -57,7 +57,8 @@ type Options struct {
 	// DefaultHeight. The image must be at least 3×2 inches.
 	Width, Height vg.Length
 	// DPI is the resolution of a PNG image, in pixels per inch; zero
-	// means DefaultDPI. SVG and PDF images do not use it.
+	// means DefaultDPI. A PNG image may have up to 100 megapixels. SVG
+	// and PDF images do not use it.
 	DPI int
 }
 
@@ -150,10 +151,9 @@ func Write(w io.Writer, format string, h *nn.History, opts Options) error {
 
 // supported reports whether format (lower case, no dot) is one of Formats.
 func supported(format string) bool {
-	for _, f := range Formats {
-		if format == f {
-			return true
-		}
+	switch format {
+	case "png", "svg", "pdf":
+		return true
 	}
 	return false
 }
