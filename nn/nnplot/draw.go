@@ -22,6 +22,17 @@ var (
 	bold = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: 3} // font.WeightBold of golang.org/x/image/font
 )
 
+// titleFont returns the title's font: bold, but in a PDF regular, as
+// vgpdf (gonum/plot v0.17) can show one font alone (every font it embeds
+// gets the glyphs of the first), and no bold one (it asks for a style it
+// never registered).
+func titleFont(format string) font.Font {
+	if format == "pdf" {
+		return sans
+	}
+	return bold
+}
+
 // A style is how one series (train, validation, test) is drawn, the same
 // in both panels.
 type style struct {
@@ -46,7 +57,7 @@ func rgb(v uint32) color.RGBA {
 var (
 	gridColor   = rgb(0xe3e3e3)
 	frameColor  = rgb(0xc8c8c8)
-	legendColor = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xe0} // white, a little translucent
+	legendColor = color.White
 )
 
 // A series is one style's values per epoch; NaN where it has none.
@@ -67,14 +78,15 @@ type panel struct {
 	corners []corner // in order of preference
 }
 
-// drawFigure draws the title and the two panels of h on c.
-func drawFigure(c draw.Canvas, h *nn.History, title string) {
+// drawFigure draws the title and the two panels of h on c, a canvas for
+// an image in format.
+func drawFigure(c draw.Canvas, h *nn.History, title, format string) {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 
 	titleStyle := text.Style{
 		Color:   color.Black,
-		Font:    font.From(bold, 15),
+		Font:    font.From(titleFont(format), 15),
 		XAlign:  draw.XCenter,
 		YAlign:  draw.YTop,
 		Handler: plot.DefaultTextHandler,
@@ -299,34 +311,33 @@ func epochTicks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-// valueTicks labels 4 to 8 round values (1, 2, 2.5 or 5 times a power of
-// ten apart) in [min, max].
-func valueTicks(min, max float64) []plot.Tick {
-	span := max - min
+// valueTicks labels 4 to 9 round values (1, 2 or 5 times a power of
+// ten apart) in [lo, hi].
+func valueTicks(lo, hi float64) []plot.Tick {
+	span := hi - lo
 	if !(span > 0) || math.IsInf(span, 0) {
-		return plot.DefaultTicks{}.Ticks(min, max)
+		return plot.DefaultTicks{}.Ticks(lo, hi)
 	}
-	mag := math.Pow(10, math.Floor(math.Log10(span/8)))
-	step, decimals := 10*mag, -math.Log10(mag)-1
-	for _, m := range []float64{1, 2, 2.5, 5} {
+	exp := math.Floor(math.Log10(span / 8))
+	mag := math.Pow(10, exp)
+	step, decimals := 10*mag, -int(exp)-1
+	for _, m := range []float64{1, 2, 5} {
 		if span/(m*mag) <= 8 {
-			step, decimals = m*mag, -math.Log10(mag)
-			if m == 2.5 {
-				decimals++
-			}
+			step, decimals = m*mag, -int(exp)
 			break
 		}
 	}
 	format := func(v float64) string {
-		if mag >= 1e5 || mag < 1e-6 {
-			// 2e5 rather than 2e+05
-			s := strconv.FormatFloat(v, 'g', 4, 64)
+		if exp >= 5 || exp < -6 {
+			// As many digits as the step needs; 2e5 rather than 2e+05.
+			top := int(math.Floor(math.Log10(math.Max(math.Abs(lo), math.Abs(hi)))))
+			s := strconv.FormatFloat(v, 'g', max(top+decimals+1, 1), 64)
 			return strings.NewReplacer("e+0", "e", "e+", "e", "e-0", "e-").Replace(s)
 		}
-		return strconv.FormatFloat(v, 'f', int(math.Max(0, math.Round(decimals))), 64)
+		return strconv.FormatFloat(v, 'f', max(decimals, 0), 64)
 	}
 	var ticks []plot.Tick
-	for k := math.Ceil(min / step); k*step <= max+1e-9*step; k++ {
+	for k := math.Ceil(lo / step); k*step <= hi+1e-9*step; k++ {
 		v := k * step
 		if v == 0 {
 			v = 0 // not -0

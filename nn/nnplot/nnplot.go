@@ -57,7 +57,8 @@ type Options struct {
 	// DefaultHeight. The image must be at least 3×2 inches.
 	Width, Height vg.Length
 	// DPI is the resolution of a PNG image, in pixels per inch; zero
-	// means DefaultDPI. SVG and PDF images do not use it.
+	// means DefaultDPI. A PNG image may have up to 100 megapixels. SVG
+	// and PDF images do not use it.
 	DPI int
 }
 
@@ -150,10 +151,9 @@ func Write(w io.Writer, format string, h *nn.History, opts Options) error {
 
 // supported reports whether format (lower case, no dot) is one of Formats.
 func supported(format string) bool {
-	for _, f := range Formats {
-		if format == f {
-			return true
-		}
+	switch format {
+	case "png", "svg", "pdf":
+		return true
 	}
 	return false
 }
@@ -163,7 +163,7 @@ var errEmpty = errors.New("nnplot: no epochs to plot")
 
 // render draws h into an image in format (one of Formats) and returns its
 // bytes.
-func render(format string, h *nn.History, opts Options) ([]byte, error) {
+func render(format string, h *nn.History, opts Options) (data []byte, err error) {
 	if h == nil || len(h.Epochs) == 0 {
 		return nil, errEmpty
 	}
@@ -189,12 +189,26 @@ func render(format string, h *nn.History, opts Options) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("nnplot: format %q is not supported", format)
 	}
-	drawFigure(draw.New(c), h, o.Title)
+	// gonum/plot panics on some failures (vgpdf when it cannot prepare a
+	// font): report them as errors.
+	defer func() {
+		if r := recover(); r != nil {
+			data, err = nil, fmt.Errorf("nnplot: rendering the %s image: %v", format, r)
+		}
+	}()
+	drawFigure(draw.New(c), h, o.Title, format)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("nnplot: rendering the %s image: %w", format, err)
 	}
-	return buf.Bytes(), nil
+	data = buf.Bytes()
+	if format == "svg" {
+		// Arial and Helvetica have the metrics of Liberation Sans, which
+		// the text was laid out with, and which viewers may not have.
+		data = bytes.ReplaceAll(data, []byte("font-family:Liberation Sans;"),
+			[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
+	}
+	return data, nil
 }
 
 // writeFile writes data to path: through a temporary file renamed over it
