@@ -93,10 +93,14 @@ func writeCharts(r *Report, path string) error {
 		shapes[i] = name
 		if g, err := benchcase.ParseGEMM(name); err == nil {
 			shapes[i] = fmt.Sprintf("%s\n%d×%d×%d", g.Op(), g.M, g.N, g.K)
+			if g.M == g.N && g.N == g.K {
+				shapes[i] = fmt.Sprintf("%s\n%d³", g.Op(), g.M)
+			}
 		}
 	}
-	// Wide enough for the bars: about a quarter inch each.
-	w := max(chartWidth, vg.Length(len(shapes)*max(1, len(gemm)))*vg.Inch/4+vg.Inch)
+	// Wide enough for the bars (0.3 inch each) and the shape labels under
+	// them.
+	w := max(chartWidth, vg.Length(len(shapes))*max(vg.Inch, vg.Length(len(gemm))*0.3*vg.Inch)+1.25*vg.Inch)
 	p, err = barChart("glnn GEMM (MatMul) throughput",
 		"op and shape m×n×k (TN: A transposed, NT: B transposed)", "GFLOP/s (higher is better)", shapes, gemm, "%.3g", w)
 	if err != nil {
