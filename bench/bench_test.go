@@ -8,9 +8,12 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/glnn/glnn/backend/benchcase"
 )
 
 // shortTargets makes the timed loops short for the duration of a test.
@@ -20,15 +23,17 @@ func shortTargets(t *testing.T) {
 	t.Cleanup(func() { gemmTarget, opTarget = g, o })
 }
 
-// TestReport runs the whole benchmark in a tiny configuration on the cpu and
-// on the gpu (when one opens; GLNN_REQUIRE_GPU=1 requires it), writing the
-// Markdown to a file, the charts, and JSON to stdout, and checks all three.
+// TestReport runs the whole benchmark in a tiny configuration on the cpu,
+// on the gpu (when one opens; GLNN_REQUIRE_GPU=1 requires it) and with
+// gonum, writing the Markdown to a file, the charts, and JSON to stdout,
+// and checks all three.
 func TestReport(t *testing.T) {
 	shortTargets(t)
 	dir := t.TempDir()
 	md, chart := filepath.Join(dir, "bench.md"), filepath.Join(dir, "bench.png")
-	args := []string{"-reps=1", "-train-samples=256", "-batches=32,8", "-gemm=7x5x3,16x16x16,9x4x6T",
-		"-devices=cpu,gpu", "-out=" + md, "-chart=" + chart, "-json"}
+	shapes := []string{"NN/m=7/n=5/k=3", "NN/m=16/n=16/k=16", "TN/m=9/n=4/k=6"}
+	args := []string{"-reps=1", "-train-samples=256", "-batches=32,8", "-gemm=" + strings.Join(shapes, ","),
+		"-infer-samples=300", "-infer-batch=100", "-devices=cpu,gpu,gonum", "-out=" + md, "-chart=" + chart, "-json"}
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
@@ -38,6 +43,7 @@ func TestReport(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("-json output does not parse: %v\n%s", err, stdout.String())
 	}
+	checkJSONShape(t, stdout.Bytes())
 	devices := []string{"cpu"}
 	if gpu := rep.device("gpu"); gpu != nil {
 		devices = append(devices, "gpu")
@@ -51,27 +57,40 @@ func TestReport(t *testing.T) {
 	} else {
 		t.Logf("gpu not measured (unavailable)")
 	}
-	if len(rep.Devices) != 2 || rep.Reps != 1 || len(rep.Shapes) != 3 || len(rep.Batches) != 2 {
-		t.Errorf("report header: %d devices, reps %d, shapes %v, batches %v", len(rep.Devices), rep.Reps, rep.Shapes, rep.Batches)
+	if len(rep.Devices) != 3 || rep.Reps != 1 || !slices.Equal(rep.Shapes, shapes) || len(rep.Batches) != 2 || rep.InferBatch != 100 || rep.Baseline != "cpu" {
+		t.Errorf("report header: %d devices, reps %d, shapes %v, batches %v, inference batch %d, baseline %q",
+			len(rep.Devices), rep.Reps, rep.Shapes, rep.Batches, rep.InferBatch, rep.Baseline)
 	}
-	for _, name := range devices {
+	for _, name := range append(slices.Clone(devices), "gonum") {
 		d := rep.device(name)
+		if d == nil {
+			t.Fatalf("%s missing", name)
+		}
 		if d.Error != "" {
 			t.Errorf("%s: %s", name, d.Error)
 		}
 		if d.Info == nil || d.Info.Backend == "" {
 			t.Errorf("%s: no device info", name)
 		}
-		if len(d.GEMM) != 3 || len(d.Ops) != len(opCases(nil)) || len(d.Train) != 2 {
-			t.Fatalf("%s: %d GEMM, %d op, %d training results", name, len(d.GEMM), len(d.Ops), len(d.Train))
+		if len(d.GEMM) != 3 {
+			t.Fatalf("%s: %d GEMM results", name, len(d.GEMM))
 		}
 		for _, g := range d.GEMM {
-			if !(g.Seconds > 0 && g.GFLOPS > 0 && g.Iterations > 0) {
+			if !(g.Seconds > 0 && g.GFLOPS > 0 && g.Iterations > 0 && g.RatioToFastest > 0 && g.RatioToFastest <= 1) {
 				t.Errorf("%s: GEMM %+v", name, g)
 			}
 		}
-		if g := d.GEMM[2]; g.M != 9 || g.N != 4 || g.K != 6 || !g.TransA || g.TransB {
-			t.Errorf("%s: GEMM 9x4x6T parsed as %+v", name, g)
+		if g := d.GEMM[2]; g.Shape != shapes[2] || g.M != 9 || g.N != 4 || g.K != 6 || !g.TransA || g.TransB {
+			t.Errorf("%s: GEMM %s reported as %+v", name, shapes[2], g)
+		}
+		if name == "gonum" {
+			if len(d.Ops)+len(d.Train)+len(d.Inference) > 0 {
+				t.Errorf("gonum has more than GEMM results: %+v", d)
+			}
+			continue
+		}
+		if len(d.Ops) != len(benchcase.Ops()) || len(d.Train) != 2 || len(d.Inference) != 1 {
+			t.Fatalf("%s: %d op, %d training, %d inference results", name, len(d.Ops), len(d.Train), len(d.Inference))
 		}
 		for _, o := range d.Ops {
 			if !(o.Microseconds > 0) {
@@ -86,6 +105,18 @@ func TestReport(t *testing.T) {
 				t.Errorf("%s: ratio %v", name, tr.RatioVsCPU)
 			}
 		}
+		if in := d.Inference[0]; in.Batch != 100 || in.Samples != 300 || !(in.SamplesPerSecond > 0) || (name == "gpu") != (in.RatioVsCPU != nil) {
+			t.Errorf("%s: inference %+v", name, in)
+		}
+	}
+	for i := range shapes {
+		best := 0.0
+		for _, d := range rep.available() {
+			best = max(best, d.GEMM[i].RatioToFastest)
+		}
+		if best != 1 {
+			t.Errorf("%s: no device has ratio 1 to the fastest", shapes[i])
+		}
 	}
 
 	b, err := os.ReadFile(md)
@@ -93,23 +124,30 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(b)
-	for _, want := range []string{"# glnn backend benchmark", headDevices, headGEMM, headOps, headTrain, "GOMAXPROCS"} {
+	for _, want := range []string{"# glnn backend benchmark", headDevices, headGEMM, headOps, headTrain, headInference, "GOMAXPROCS",
+		"| gonum | gonum |", "gonum, GFLOP/s |", "(fastest)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Markdown lacks %q", want)
 		}
 	}
+	for _, s := range shapes {
+		if !strings.Contains(text, "| "+s+" |") {
+			t.Errorf("Markdown lacks the GEMM row %s", s)
+		}
+	}
+	for _, oc := range benchcase.Ops() {
+		if !strings.Contains(text, fmt.Sprintf("| %s | %s |", oc.Label, oc.Shape)) {
+			t.Errorf("Markdown lacks the op row %s", oc.Name)
+		}
+	}
 	for _, name := range devices {
-		if !strings.Contains(text, "| "+name+" | "+rep.device(name).Info.Backend+" |") {
+		d := rep.device(name)
+		if !strings.Contains(text, "| "+name+" | "+d.Info.Backend+" |") {
 			t.Errorf("Markdown lacks the device row of %s", name)
 		}
-		for _, s := range []string{"7x5x3", "16x16x16", "9x4x6T"} {
-			if !strings.Contains(text, "| "+s+" | "+name+" |") {
-				t.Errorf("Markdown lacks the GEMM row %s/%s", s, name)
-			}
-		}
-		for _, oc := range opCases(nil) {
-			if !strings.Contains(text, fmt.Sprintf("| %s | %s | %s |", oc.name, oc.shape, name)) {
-				t.Errorf("Markdown lacks the op row %s/%s", oc.name, name)
+		for _, col := range []string{" " + name + ", GFLOP/s |", " " + name + ", µs |"} {
+			if !strings.Contains(text, col) {
+				t.Errorf("Markdown lacks the column %q", col)
 			}
 		}
 		for _, batch := range []int{32, 8} {
@@ -117,8 +155,14 @@ func TestReport(t *testing.T) {
 				t.Errorf("Markdown lacks the training row %d/%s", batch, name)
 			}
 		}
+		if !strings.Contains(text, fmt.Sprintf("| %s | 100 | 300 |", name)) {
+			t.Errorf("Markdown lacks the inference row of %s", name)
+		}
 	}
-	if len(devices) == 2 && !strings.Contains(text, "gpu ÷ cpu") {
+	if len(devices) == 2 && !strings.Contains(text, "| gpu, device µs |") {
+		t.Error("Markdown lacks the gpu's device-timer column")
+	}
+	if !strings.Contains(text, "| ÷ cpu |") {
 		t.Error("Markdown lacks the ratio column")
 	}
 	if t.Failed() {
@@ -145,6 +189,45 @@ func TestReport(t *testing.T) {
 	}
 }
 
+// checkJSONShape checks the keys that consumers of -json read, on the raw
+// document: they must not move when the Go types change.
+func checkJSONShape(t *testing.T, doc []byte) {
+	t.Helper()
+	var raw struct {
+		Devices []map[string]json.RawMessage `json:"devices"`
+	}
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"gemm":      {"m", "n", "k", "trans_a", "trans_b", "gflops"},
+		"train":     {"batch", "seconds", "samples_per_second"},
+		"inference": {"batch", "samples_per_second"},
+	}
+	for _, d := range raw.Devices {
+		var name string
+		json.Unmarshal(d["device"], &name)
+		for section, keys := range want {
+			if name == "gonum" && section != "gemm" || d[section] == nil {
+				if name == "cpu" {
+					t.Errorf("cpu: no %s[] in the JSON", section)
+				}
+				continue
+			}
+			var entries []map[string]any
+			if err := json.Unmarshal(d[section], &entries); err != nil || len(entries) == 0 {
+				t.Errorf("%s: %s is not a non-empty array: %v", name, section, err)
+				continue
+			}
+			for _, k := range keys {
+				if _, ok := entries[0][k]; !ok {
+					t.Errorf("%s: %s[0] lacks %q", name, section, k)
+				}
+			}
+		}
+	}
+}
+
 // TestUnavailableDevice makes the gpu fail to open (an unknown GL context
 // kind): with the cpu beside it that is a row in the report, alone it is an
 // error.
@@ -164,18 +247,20 @@ func TestUnavailableDevice(t *testing.T) {
 
 	stdout.Reset()
 	stderr.Reset()
-	args := []string{"-devices=cpu,gl", "-reps=1", "-train-samples=64", "-batches=16", "-gemm=4x4x4"}
+	args := []string{"-devices=cpu,gl", "-reps=1", "-train-samples=64", "-batches=16", "-gemm=NN/m=4/n=4/k=4", "-infer-samples=50", "-infer-batch=25"}
 	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
 	text := stdout.String()
-	for _, want := range []string{"| gpu | — | unavailable: ", "| 4x4x4 | cpu |", "| 16 | cpu | 64 |"} {
+	for _, want := range []string{"| gpu | — | unavailable: ", "| NN/m=4/n=4/k=4 |", "| cpu, GFLOP/s |", "| 16 | cpu | 64 |", "| cpu | 25 | 50 |"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(text, "gpu ÷ cpu") || strings.Contains(text, "| 4x4x4 | gpu |") {
-		t.Errorf("Markdown has gpu results:\n%s", text)
+	for _, bad := range []string{"gpu, GFLOP/s", "gpu, µs", "| 16 | gpu |", "| gpu | 25 |"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("Markdown has gpu results (%q):\n%s", bad, text)
+		}
 	}
 }
 
@@ -184,14 +269,26 @@ func TestBadFlags(t *testing.T) {
 		{"-reps=0"},
 		{"-reps=x"},
 		{"-devices=tpu"},
+		{"-devices=cpu,blas"},
 		{"-devices=,"},
 		{"-batches=0"},
 		{"-batches=32,x"},
 		{"-batches="},
 		{"-gemm=3x3"},
-		{"-gemm=3x3x0"},
-		{"-gemm=4x4x4Q"},
+		{"-gemm=32x128x784"},
+		{"-gemm=NN/m=1/n=1"},
+		{"-gemm=NN/m=1/n=1/k=0"},
+		{"-gemm=NQ/m=1/n=1/k=1"},
 		{"-gemm="},
+		{"-kernel=avx2", "-kernels=all"},
+		{"-kernel=all"},
+		{"-kernels=,"},
+		{"-devices=gpu", "-kernel=go"},
+		{"-devices=gonum", "-kernels=all"},
+		{"-infer-batch=0"},
+		{"-infer-batch=10001"},
+		{"-infer-samples=0"},
+		{"-infer-samples=10001"},
 		{"-train-samples=-1"},
 		{"-train-samples=60001"},
 		{"-chart=bench.gif"},
@@ -250,30 +347,6 @@ func TestUnwritableOutput(t *testing.T) {
 	}
 }
 
-func TestParseShape(t *testing.T) {
-	for in, want := range map[string]shape{
-		"32x128x784":  {m: 32, n: 128, k: 784},
-		"784x128x32T": {m: 784, n: 128, k: 32, transA: true},
-		"784X128X32t": {m: 784, n: 128, k: 32, transA: true},
-		"2×3×4TA":     {m: 2, n: 3, k: 4, transA: true},
-		"2x3x4TB":     {m: 2, n: 3, k: 4, transB: true},
-		"2x3x4TAB":    {m: 2, n: 3, k: 4, transA: true, transB: true},
-	} {
-		got, err := parseShape(in)
-		if err != nil || got != want {
-			t.Errorf("parseShape(%q) = %+v, %v; want %+v", in, got, err, want)
-		}
-	}
-	if s := (shape{m: 784, n: 128, k: 32, transA: true}).String(); s != "784x128x32T" {
-		t.Errorf("String() = %q", s)
-	}
-	for _, in := range []string{"", "1x2", "1x2x3x4", "0x1x1", "-1x2x3", "axbxc", "1x2x3T T", "99999x1x1"} {
-		if _, err := parseShape(in); err == nil {
-			t.Errorf("parseShape(%q) accepted", in)
-		}
-	}
-}
-
 func TestMedian(t *testing.T) {
 	for _, c := range []struct {
 		in   []float64
@@ -303,5 +376,44 @@ func TestFormat(t *testing.T) {
 	}
 	if got := gemmChartPath("out/bench.png"); got != "out/bench-gemm.png" {
 		t.Errorf("gemmChartPath = %q", got)
+	}
+}
+
+// TestKernelsAll measures the cpu once per kernel in a tiny configuration:
+// every kernel is a row, measured under its own kernel or unavailable with
+// a reason, and the portable one is always there.
+func TestKernelsAll(t *testing.T) {
+	shortTargets(t)
+	args := []string{"-kernels=all", "-devices=cpu", "-reps=1", "-train-samples=64", "-batches=16",
+		"-gemm=NN/m=4/n=4/k=4", "-infer-samples=50", "-infer-batch=25", "-json"}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Devices) != len(cpuKernels) {
+		t.Fatalf("%d rows, want one per kernel %v", len(rep.Devices), cpuKernels)
+	}
+	first := ""
+	for i, d := range rep.Devices {
+		k := cpuKernels[i]
+		switch {
+		case d.Device != "cpu/"+k:
+			t.Errorf("row %d is %q, want cpu/%s", i, d.Device, k)
+		case !d.Available && (d.Reason == "" || k == "go"):
+			t.Errorf("%s unavailable: %q", d.Device, d.Reason)
+		case d.Available && (!kernelIs(d.Info.Kernel, k) || len(d.GEMM) != 1 || len(d.Train) != 1 || len(d.Inference) != 1):
+			t.Errorf("%s: kernel %q, %d GEMM, %d training, %d inference results", d.Device, d.Info.Kernel, len(d.GEMM), len(d.Train), len(d.Inference))
+		case d.Available && first == "":
+			first = d.Device
+		case d.Available && d.Train[0].RatioVsCPU == nil:
+			t.Errorf("%s has no ratio to %s", d.Device, first)
+		}
+	}
+	if rep.Baseline != first {
+		t.Errorf("baseline %q, want the first available row %q", rep.Baseline, first)
 	}
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/glnn/glnn/backend/benchcase"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -46,22 +48,21 @@ type series struct {
 // GFLOP/s chart beside it.
 func writeCharts(r *Report, path string) error {
 	var train, gemm []series
-	for _, d := range r.Devices {
-		if !d.Available {
-			continue
-		}
+	for _, d := range r.available() {
 		label := legendLabel(d)
-		t := series{label: label, values: make([]float64, len(r.Batches))}
-		for i := range t.values {
-			if i < len(d.Train) {
-				t.values[i] = d.Train[i].SamplesPerSecond
+		if d.Info.Backend != "gonum" {
+			t := series{label: label, values: make([]float64, len(r.Batches))}
+			for i, b := range r.Batches {
+				if tr := d.train(b); tr != nil {
+					t.values[i] = tr.SamplesPerSecond
+				}
 			}
+			train = append(train, t)
 		}
-		train = append(train, t)
 		g := series{label: label, values: make([]float64, len(r.Shapes))}
-		for i := range g.values {
-			if i < len(d.GEMM) {
-				g.values[i] = d.GEMM[i].GFLOPS
+		for i, name := range r.Shapes {
+			if gr := d.gemm(name); gr != nil {
+				g.values[i] = gr.GFLOPS
 			}
 		}
 		gemm = append(gemm, g)
@@ -72,38 +73,53 @@ func writeCharts(r *Report, path string) error {
 		groups[i] = fmt.Sprintf("batch %d", b)
 	}
 	var samples []string
-	for _, d := range r.Devices {
+	for _, d := range r.models() {
 		if d.TrainSamples > 0 {
 			samples = append(samples, fmt.Sprintf("%s %d", d.Device, d.TrainSamples))
 		}
 	}
 	p, err := barChart("glnn end-to-end training: MNIST MLP 784-128-10, Adam, one epoch",
 		"batch size (samples per epoch: "+strings.Join(samples, ", ")+")",
-		"samples / s (higher is better)", groups, train, "%.0f")
+		"samples / s (higher is better)", groups, train, "%.0f", chartWidth)
 	if err != nil {
 		return err
 	}
-	if err := saveChart(p, path); err != nil {
+	if err := saveChart(p, chartWidth, path); err != nil {
 		return err
 	}
 
 	shapes := make([]string, len(r.Shapes))
-	for i, s := range r.Shapes {
-		shapes[i] = strings.ReplaceAll(s, "x", "×")
+	for i, name := range r.Shapes {
+		shapes[i] = name
+		if g, err := benchcase.ParseGEMM(name); err == nil {
+			shapes[i] = fmt.Sprintf("%s\n%d×%d×%d", g.Op(), g.M, g.N, g.K)
+			if g.M == g.N && g.N == g.K {
+				shapes[i] = fmt.Sprintf("%s\n%d³", g.Op(), g.M)
+			}
+		}
 	}
+	// Wide enough for the bars (0.3 inch each) and the shape labels under
+	// them.
+	w := max(chartWidth, vg.Length(len(shapes))*max(vg.Inch, vg.Length(len(gemm))*0.3*vg.Inch)+1.25*vg.Inch)
 	p, err = barChart("glnn GEMM (MatMul) throughput",
-		"shape m×n×k (T: A transposed)", "GFLOP/s (higher is better)", shapes, gemm, "%.3g")
+		"op and shape m×n×k (TN: A transposed, NT: B transposed)", "GFLOP/s (higher is better)", shapes, gemm, "%.3g", w)
 	if err != nil {
 		return err
 	}
-	return saveChart(p, gemmChartPath(path))
+	return saveChart(p, w, gemmChartPath(path))
 }
 
 // legendLabel names a device in a legend: "gpu: llvmpipe (…), software".
 func legendLabel(d *DeviceResult) string {
 	what := d.Info.Renderer
-	if what == "" || d.Info.Backend == "cpu" {
+	if what == "" || d.Info.Backend != "gl" {
 		what = fmt.Sprintf("%d threads", d.Info.Threads)
+		if d.Info.Backend == "gonum" {
+			what = fmt.Sprintf("pure-Go Sgemm, %d goroutines", d.Info.Threads)
+		}
+		if d.Info.Kernel != "" {
+			what += ", kernel " + d.Info.Kernel
+		}
 	}
 	if r := []rune(what); len(r) > 48 {
 		what = string(r[:48]) + "…"
@@ -115,8 +131,9 @@ func legendLabel(d *DeviceResult) string {
 }
 
 // barChart draws groups of bars, one bar per series in each group, with the
-// value written above every bar.
-func barChart(title, xLabel, yLabel string, groups []string, ss []series, valueFormat string) (*plot.Plot, error) {
+// value written above every bar (turned upright when the bars are narrow),
+// for a chart width wide.
+func barChart(title, xLabel, yLabel string, groups []string, ss []series, valueFormat string, width vg.Length) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Title.Padding = vg.Points(6)
@@ -133,7 +150,7 @@ func barChart(title, xLabel, yLabel string, groups []string, ss []series, valueF
 	p.Add(grid)
 
 	// Bars share about three quarters of each group's width.
-	plotWidth := chartWidth - vg.Points(90)
+	plotWidth := width - vg.Points(90)
 	w := 0.75 * plotWidth / vg.Length(max(1, len(groups))) / vg.Length(max(1, len(ss)))
 	w = min(w, vg.Points(60))
 	top := 0.0
@@ -164,6 +181,12 @@ func barChart(title, xLabel, yLabel string, groups []string, ss []series, valueF
 			}
 			for j := range labels.TextStyle {
 				labels.TextStyle[j].XAlign = text.XCenter
+				if w < vg.Points(28) {
+					labels.TextStyle[j].Rotation = math.Pi / 2
+					labels.TextStyle[j].XAlign = text.XLeft
+					labels.TextStyle[j].YAlign = text.YCenter
+					labels.TextStyle[j].Font.Size = min(labels.TextStyle[j].Font.Size, w)
+				}
 			}
 			labels.Offset = vg.Point{X: bars.Offset, Y: vg.Points(3)}
 			p.Add(labels)
@@ -180,14 +203,14 @@ func barChart(title, xLabel, yLabel string, groups []string, ss []series, valueF
 
 // saveChart writes p with p.Save through a temporary file in the target
 // directory, so a reader never sees half an image.
-func saveChart(p *plot.Plot, path string) error {
+func saveChart(p *plot.Plot, width vg.Length, path string) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".bench-*"+filepath.Ext(path))
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %v", path, err)
 	}
 	tmp := f.Name()
 	f.Close()
-	err = p.Save(chartWidth, chartHeight, tmp)
+	err = p.Save(width, chartHeight, tmp)
 	if err == nil {
 		err = os.Chmod(tmp, 0o644)
 	}

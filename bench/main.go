@@ -1,26 +1,46 @@
 // Command bench compares glnn's compute backends side by side: the pure-Go
-// CPU backend and the OpenGL compute-shader backend ("gpu").
+// CPU backend ("cpu"), the OpenGL compute-shader backend ("gpu"), and, for
+// matrix products, gonum's pure-Go float32 GEMM ("gonum"), which is what Go
+// programs use today.
 //
 // Usage:
 //
-//	go run ./bench                       # cpu and gpu, Markdown on stdout
+//	go run ./bench                       # cpu, gpu and gonum, Markdown on stdout
+//	go run ./bench -kernels all          # one cpu row per GEMM micro-kernel
 //	go run ./bench -chart bench.png      # plus bar charts (bench.png, bench-gemm.png)
 //	go run ./bench -out BENCH.md -json   # Markdown to a file, JSON on stdout
 //
-// For every device named by -devices it measures, in this order:
+// The workloads and their names come from package backend/benchcase, which
+// the go test benchmarks (backendtest.BenchmarkGEMM and its siblings) run
+// too, so the numbers of both can be compared name by name.
 //
-//  1. GEMM: MatMul on each -gemm shape (m×n×k; a T suffix transposes A, as
-//     in the weight gradient Xᵀ·dY; TB transposes B, as in dY·Wᵀ), as the
-//     median time per product and GFLOP/s = 2·m·n·k / t;
-//  2. per-op timings, in µs: AddBias+ReLU, ActivationGrad(ReLU),
-//     SoftmaxCrossEntropy, SumRows, Gather from a 60000×784 source and Adam,
-//     at the sizes of the reference MNIST model at batch 32;
+// For every row it measures, in this order:
+//
+//  1. GEMM: MatMul on each -gemm shape, named as in benchcase
+//     ("TN/m=784/n=128/k=32": C = op(A)·op(B), op(A) m×k, op(B) k×n, T
+//     marking a transposed operand): by default the three products of both
+//     Dense layers of the reference model (forward X·W, weight gradient
+//     Xᵀ·dY, input gradient dY·Wᵀ) at batch 32 and 128, then 256³, 512³ and
+//     1024³ (NN, TN, NT). It reports the median time per product, GFLOP/s =
+//     2·m·n·k / time, and each device's ratio to the fastest on the shape.
+//     The gonum row runs gonum.org/v1/gonum/blas/gonum's
+//     Implementation.Sgemm on the same shapes and transposes, timed the
+//     same way, and nothing else;
+//  2. per-op timings, in µs per call, of benchcase.Ops at the reference
+//     model's sizes (batch 32): AddBias+ReLU, ActivationGrad ReLU, Activate
+//     softmax, SoftmaxCrossEntropy, CountCorrect, SumRows, Gather of 32
+//     rows from a 60000×784 source, and Adam over all 101,770 parameters
+//     in one tensor;
 //  3. end-to-end training: the reference model (Flatten(28×28) →
 //     Dense(128, ReLU) → Dense(10, softmax), Adam 0.001, categorical
 //     cross-entropy) trained for one epoch on the first -train-samples MNIST
 //     training images at each -batches size, as seconds per epoch, samples/s,
-//     the projected time of a full 60000-sample epoch and the gpu ÷ cpu
-//     throughput ratio.
+//     the projected time of a full 60000-sample epoch and the throughput
+//     ratio to the cpu;
+//  4. inference: Predict of the reference model on the first
+//     -infer-samples MNIST test images (all 10,000 by default) at batch
+//     -infer-batch (1000 by default), uploads and downloads included, as
+//     samples/s (the median of -reps runs) and the ratio to the cpu.
 //
 // Every measurement is warmed up first (a GL driver may compile shaders on
 // first use), then repeated -reps times; the report gives the median. Ops are
@@ -29,6 +49,32 @@
 // (about 0.1 s for GEMM, 30 ms for the other ops) to hide the timer's
 // resolution. An end-to-end measurement is the median of min(reps, 3) epochs
 // (nn.Epoch.Seconds, which leaves out evaluation and the data upload).
+//
+// # Device timer
+//
+// A device that implements benchcase.Timer,
+//
+//	interface{ Timed(f func()) (time.Duration, error) }
+//
+// (the GL backend, through GL_TIME_ELAPSED queries) has each per-op loop
+// timed a second time by its own clock: the "device µs" column beside the
+// wall-clock one, which leaves out launch and synchronisation costs. For a
+// device without the method the column is empty (and timer_microseconds
+// absent from the JSON).
+//
+// # CPU kernels
+//
+// -kernel NAME opens the cpu with backend.Options{Kernel: NAME} ("avx512",
+// "avx2" or "go"; by default the fastest the CPU has, or
+// $GLNN_CPU_KERNEL), and the report names the kernel the device says it
+// runs (backend.Info.Kernel). -kernels all measures every kernel, each as
+// its own row (cpu/avx512, cpu/avx2, cpu/go) through all four sections;
+// -kernels avx2,go measures the ones named. A kernel named by -kernel or
+// in a -kernels list that the cpu backend rejects (unknown, or not
+// supported by this CPU), or that it does not actually select, stops the
+// run before anything is measured; under -kernels all such a kernel is
+// reported as unavailable. The ratio columns then divide by the first cpu
+// row.
 //
 // A device that cannot be opened (no GL driver, a cgo-free build) is
 // reported as unavailable with the reason; that is not a failure unless no
@@ -40,37 +86,56 @@
 // one run, look at medians rather than single numbers, and repeat a run
 // before trusting a difference of a few percent.
 //
+// # Output
+//
+// Markdown (the default): a devices table (with each cpu's kernel); a GEMM
+// table with one row per shape and one column per device, each cell the
+// GFLOP/s and its ratio to the fastest; a per-op table with a µs column
+// per device and a device-timer column per GL device; an end-to-end table
+// and an inference table, both with the ratio to the cpu. -json writes the
+// same results as one document: devices[] each with gemm[] (shape, m, n,
+// k, trans_a, trans_b, seconds, gflops, ratio_to_fastest), ops[],
+// train[] (batch, seconds, samples_per_second, full_epoch_seconds,
+// ratio_vs_cpu…) and inference[] (batch, samples, samples_per_second,
+// ratio_vs_cpu); the gonum row is a device entry with gemm[] only.
+//
 // Flags:
 //
-//	-devices cpu,gpu    devices to compare (cpu, gpu; gl is an alias of gpu)
-//	-reps 5             repetitions per measurement (the median is reported)
-//	-train-samples N    training samples per end-to-end epoch (default 60000,
-//	                    or 3000 on a software-renderer GL device)
-//	-batches 32,128     batch sizes for the end-to-end runs
-//	-gemm SHAPES        GEMM shapes, comma-separated (default
-//	                    32x128x784,784x128x32T,128x128x784,256x256x256,512x512x512)
-//	-out FILE           also write the Markdown report to FILE
-//	-chart FILE.png     write a bar chart of end-to-end samples/s to FILE.png
-//	                    and one of GEMM GFLOP/s to FILE-gemm.png
-//	-json               write the results as JSON to stdout instead of Markdown
-//	-data DIR           directory with the MNIST IDX files (default: found
-//	                    automatically, as by cmd/train)
+//	-devices cpu,gpu,gonum  rows to measure (cpu, gpu, gonum; gl is an alias
+//	                        of gpu)
+//	-kernel NAME            the cpu's GEMM micro-kernel: avx512, avx2, go
+//	-kernels LIST|all       one cpu row per kernel (not with -kernel)
+//	-reps 5                 repetitions per measurement (the median is
+//	                        reported)
+//	-gemm all|NAMES         GEMM shapes: all (the benchcase table), or
+//	                        comma-separated names like NN/m=32/n=128/k=784
+//	-train-samples N        training samples per end-to-end epoch (default
+//	                        60000, or 3000 on a software-renderer GL device)
+//	-batches 32,128,1024    batch sizes for the end-to-end runs
+//	-infer-batch 1000       batch size of the inference runs
+//	-infer-samples 10000    MNIST test images per inference run
+//	-out FILE               also write the Markdown report to FILE
+//	-chart FILE.png         write a bar chart of end-to-end samples/s to
+//	                        FILE.png and one of GEMM GFLOP/s to FILE-gemm.png
+//	-json                   write the results as JSON to stdout instead of
+//	                        Markdown
+//	-data DIR               directory with the MNIST IDX files (default:
+//	                        found automatically, as by cmd/train)
 //
 // Progress goes to stderr. Exit status: 0 on success, 1 on an error (one
-// line on stderr: no device could be opened, a measurement failed, an output
-// file could not be written), 2 on bad flags.
+// line on stderr: no device could be opened, a named cpu kernel could not
+// be had, a measurement failed, an output file could not be written), 2 on
+// bad flags.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	_ "github.com/glnn/glnn/backend/cpu" // registers "cpu"
@@ -83,157 +148,6 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-// Defaults of the flags.
-const (
-	defaultDevices = "cpu,gpu"
-	defaultBatches = "32,128"
-	defaultGEMM    = "32x128x784,784x128x32T,128x128x784,256x256x256,512x512x512"
-	// fullEpoch is the size of the MNIST training set, the default number of
-	// end-to-end samples and the basis of the projected epoch time.
-	fullEpoch = 60000
-	// softwareSamples is the default for a software-renderer GL device.
-	softwareSamples = 3000
-)
-
-// config is the parsed command line.
-type config struct {
-	devices      []string // "cpu", "gpu"
-	reps         int
-	trainSamples int // 0: per-device default
-	batches      []int
-	shapes       []shape
-	out          string
-	chart        string
-	json         bool
-	data         string
-}
-
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := &config{}
-	devices := fs.String("devices", defaultDevices, "devices to compare, comma-separated: cpu, gpu (gl is an alias of gpu)")
-	fs.IntVar(&c.reps, "reps", 5, "repetitions per measurement; the median is reported")
-	fs.IntVar(&c.trainSamples, "train-samples", 0, fmt.Sprintf("MNIST training samples per end-to-end epoch (0: %d, or %d on a software-renderer GL device)", fullEpoch, softwareSamples))
-	batches := fs.String("batches", defaultBatches, "batch sizes for the end-to-end runs, comma-separated")
-	gemm := fs.String("gemm", defaultGEMM, "GEMM shapes m×n×k, comma-separated; suffix T transposes A, TB transposes B, TAB both")
-	fs.StringVar(&c.out, "out", "", "also write the Markdown report to this file")
-	fs.StringVar(&c.chart, "chart", "", "write a bar chart of end-to-end samples/s to this image file (.png, .svg, .pdf, .jpg…), and one of GEMM GFLOP/s beside it (NAME-gemm.EXT)")
-	fs.BoolVar(&c.json, "json", false, "write the results as JSON to stdout instead of Markdown")
-	fs.StringVar(&c.data, "data", "", "directory holding the MNIST IDX files (default: found automatically)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: go run ./bench [flags]\n\nCompares glnn's backends: GEMM GFLOP/s, per-op timings and end-to-end MNIST training.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, cli.Usagef("unexpected argument %q", fs.Arg(0))
-	}
-
-	seen := map[string]bool{}
-	for _, f := range strings.Split(*devices, ",") {
-		name := strings.ToLower(strings.TrimSpace(f))
-		switch name {
-		case "":
-			continue
-		case "gl":
-			name = "gpu"
-		case "cpu", "gpu":
-		default:
-			return nil, cli.Usagef("-devices=%s: unknown device %q (want cpu, gpu)", *devices, f)
-		}
-		if !seen[name] {
-			seen[name] = true
-			c.devices = append(c.devices, name)
-		}
-	}
-	if len(c.devices) == 0 {
-		return nil, cli.Usagef("-devices=%s: name at least one device (cpu, gpu)", *devices)
-	}
-	if c.reps < 1 {
-		return nil, cli.Usagef("-reps=%d: want at least 1", c.reps)
-	}
-	if c.trainSamples < 0 || c.trainSamples > fullEpoch {
-		return nil, cli.Usagef("-train-samples=%d: want 1 to %d (0 for the default)", c.trainSamples, fullEpoch)
-	}
-	for _, f := range strings.Split(*batches, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > fullEpoch {
-			return nil, cli.Usagef("-batches=%s: want batch sizes from 1 to %d separated by commas, like 32,128", *batches, fullEpoch)
-		}
-		c.batches = append(c.batches, n)
-	}
-	if len(c.batches) == 0 {
-		return nil, cli.Usagef("-batches=%s: name at least one batch size", *batches)
-	}
-	for _, f := range strings.Split(*gemm, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		s, err := parseShape(f)
-		if err != nil {
-			return nil, cli.Usagef("-gemm=%s: %v", *gemm, err)
-		}
-		c.shapes = append(c.shapes, s)
-	}
-	if len(c.shapes) == 0 {
-		return nil, cli.Usagef("-gemm=%s: name at least one shape, like 256x256x256", *gemm)
-	}
-	if c.chart != "" && !chartFormat(c.chart) {
-		return nil, cli.Usagef("-chart=%s: want a file name ending in .png, .svg, .pdf, .jpg, .jpeg, .eps, .tif or .tiff", c.chart)
-	}
-	if c.out != "" && c.chart != "" {
-		if same(c.out, c.chart) || same(c.out, gemmChartPath(c.chart)) {
-			return nil, cli.Usagef("-out=%s and -chart=%s would write the same file", c.out, c.chart)
-		}
-	}
-	return c, nil
-}
-
-// same reports whether two paths name the same file, as far as their text
-// says.
-func same(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
-}
-
-// parseShape reads "MxNxK" with an optional suffix: T or TA (transpose A),
-// TB (transpose B) or TAB (both). × may stand for x.
-func parseShape(s string) (shape, error) {
-	spec := strings.ReplaceAll(strings.ToLower(s), "×", "x")
-	var sh shape
-	switch {
-	case strings.HasSuffix(spec, "tab"):
-		sh.transA, sh.transB, spec = true, true, strings.TrimSuffix(spec, "tab")
-	case strings.HasSuffix(spec, "tb"):
-		sh.transB, spec = true, strings.TrimSuffix(spec, "tb")
-	case strings.HasSuffix(spec, "ta"):
-		sh.transA, spec = true, strings.TrimSuffix(spec, "ta")
-	case strings.HasSuffix(spec, "t"):
-		sh.transA, spec = true, strings.TrimSuffix(spec, "t")
-	}
-	parts := strings.Split(spec, "x")
-	if len(parts) != 3 {
-		return shape{}, fmt.Errorf("shape %q: want MxNxK (op(A) is M×K, op(B) K×N), optionally followed by T (transpose A), TB or TAB", s)
-	}
-	var dims [3]int
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 1<<15 {
-			return shape{}, fmt.Errorf("shape %q: dimension %q is not a whole number from 1 to 32768", s, p)
-		}
-		dims[i] = n
-	}
-	sh.m, sh.n, sh.k = dims[0], dims[1], dims[2]
-	return sh, nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -261,6 +175,9 @@ func bench(ctx context.Context, c *config, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if err := probeKernels(c.specs); err != nil {
+		return err
+	}
 	rep, err := measureAll(ctx, c, stderr)
 	if err != nil {
 		return err
