@@ -26,6 +26,11 @@
 //  5. Public mirrors, downloading the four .gz files into the cache
 //     directory with SHA-256 verification and atomic writes.
 //
+// A name that should be a file but is a directory, a
+// named pipe, a device, or a broken or looping symbolic link is reported as
+// what it is; nothing that is not a regular file is opened, so a named
+// pipe cannot make Load wait.
+//
 // When every place fails, the error (a *NotFoundError) lists each place
 // tried and why it failed, and says what to do.
 package mnist

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -216,42 +215,6 @@ func tryDir(dir string) (train, test *Set, err error) {
 		return nil, nil, err
 	}
 	return loadPaths(paths)
-}
-
-// findFiles returns the paths of the four files in dir, accepting for each
-// the .gz name, the raw name without .gz, and the dotted raw name some
-// distributions use ("train-images.idx3-ubyte").
-func findFiles(dir string) ([]string, error) {
-	st, err := os.Stat(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errors.New("no such directory")
-		}
-		return nil, err
-	}
-	if !st.IsDir() {
-		return nil, errors.New("not a directory")
-	}
-	var paths, missing []string
-	for _, f := range Files {
-		raw := strings.TrimSuffix(f, ".gz")
-		found := ""
-		for _, name := range []string{f, raw, strings.Replace(raw, "-idx", ".idx", 1)} {
-			p := filepath.Join(dir, name)
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-				found = p
-				break
-			}
-		}
-		if found == "" {
-			missing = append(missing, f)
-		}
-		paths = append(paths, found)
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("missing %s", strings.Join(missing, ", "))
-	}
-	return paths, nil
 }
 
 // loadPaths reads the four files (training images, labels, test images,
