@@ -49,6 +49,12 @@ func TestFIFO(t *testing.T) {
 	opts.Dir = fifo
 	err = within(t, fifo, func() error { _, _, err := Load(opts); return err })
 	checkErr(t, err, "-data "+fifo+": is a named pipe (FIFO), not a directory")
+
+	// $GLNN_DATA naming a FIFO is as much an error.
+	t.Setenv(EnvVar, fifo)
+	opts.Dir = ""
+	err = within(t, fifo, func() error { _, _, err := Load(opts); return err })
+	checkErr(t, err, "$GLNN_DATA="+fifo+": is a named pipe (FIFO), not a directory")
 }
 
 // A FIFO that replaces the file between the check and the open is still

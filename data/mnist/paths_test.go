@@ -9,6 +9,82 @@ import (
 	"testing"
 )
 
+// A set-but-unusable $GLNN_DATA is an error that says which variable,
+// which path and what is wrong, never a silent fallback to a good cache.
+func TestEnvVarStrict(t *testing.T) {
+	opts := isolate(t)
+	writeSynth(t, opts.CacheDir, 5, 2) // a good set that must not be used
+
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "a-file")
+	writeFile(t, file, []byte("x"))
+	partial := filepath.Join(tmp, "partial")
+	writeSynth(t, partial, 3, 2)
+	os.Remove(filepath.Join(partial, TestLabelsFile))
+	empty := filepath.Join(tmp, "empty")
+	os.Mkdir(empty, 0o755)
+
+	for _, c := range []struct{ dir, want string }{
+		{"/nonexistent-glnn-data", "no such directory"},
+		{filepath.Join(tmp, "nope"), "no such directory"},
+		{file, "is a regular file, not a directory"},
+		{empty, "missing " + strings.Join(Files, ", ")},
+		{partial, "missing " + TestLabelsFile},
+	} {
+		t.Setenv(EnvVar, c.dir)
+		train, _, err := Load(opts)
+		checkErr(t, err, "mnist: $GLNN_DATA="+c.dir+": "+c.want, "unset GLNN_DATA")
+		if errors.Is(err, ErrNotFound) || train != nil {
+			t.Errorf("%s: fell back or returned data: %v", c.dir, err)
+		}
+	}
+
+	// Unset (empty) it is skipped and the cache is used.
+	t.Setenv(EnvVar, "")
+	train, test, err := Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.N != 5 || train.Dir != opts.CacheDir || train.Source != "cache "+opts.CacheDir || test.Source != train.Source {
+		t.Errorf("loaded %d from %s (%s)", train.N, train.Dir, train.Source)
+	}
+}
+
+// Each set says where it came from and how that place was found.
+func TestDirAndSource(t *testing.T) {
+	opts := isolate(t)
+	dataDir, envDir := t.TempDir(), t.TempDir()
+	writeSynth(t, dataDir, 3, 2)
+	writeSynth(t, envDir, 4, 2)
+
+	o := opts
+	o.Dir = dataDir
+	train, test, err := Load(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Dir != dataDir || test.Dir != dataDir || train.Source != "-data "+dataDir || test.Source != train.Source {
+		t.Errorf("-data: Dir %s, Source %q", train.Dir, train.Source)
+	}
+	if s := train.Slice(1, 2); s.Source != train.Source || s.Dir != train.Dir {
+		t.Errorf("Slice lost Dir or Source: %+v", s)
+	}
+
+	t.Setenv(EnvVar, envDir)
+	train, _, err = Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Dir != envDir || train.Source != "$GLNN_DATA="+envDir {
+		t.Errorf("$GLNN_DATA: Dir %s, Source %q", train.Dir, train.Source)
+	}
+
+	s, err := ReadSet(filepath.Join(envDir, TrainImagesFile), filepath.Join(envDir, TrainLabelsFile))
+	if err != nil || s.Dir != envDir || s.Source != "" {
+		t.Errorf("ReadSet: %v, Dir %s, Source %q", err, s.Dir, s.Source)
+	}
+}
+
 // A name where a file should be that is something else is reported as
 // what it is, not as missing.
 func TestNotAFile(t *testing.T) {
