@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"runtime"
@@ -133,36 +132,6 @@ func DecodeImages(r io.Reader, name string) (*Images, error) {
 func DecodeLabels(r io.Reader, name string) ([]uint8, error) {
 	_, labels, err := decode(r, name, labelsMagic, -1)
 	return labels, err
-}
-
-// readFile reads one IDX file. The path must be a regular file: a
-// directory, a named pipe, a device or a symlink loop is reported as what
-// it is, and is never opened (opening a named pipe would wait for a
-// writer).
-func readFile(path string, magic uint32) ([]int, []byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && !isLink(path) {
-			return nil, nil, fmt.Errorf("mnist: %w", err)
-		}
-		return nil, nil, &FormatError{Path: path, Problem: statProblem(path, err), Err: err}
-	}
-	if !st.Mode().IsRegular() {
-		return nil, nil, notAFile(path, st.Mode())
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mnist: %w", err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
-		return nil, nil, notAFile(path, st.Mode()) // replaced since the Stat above
-	}
-	return decode(f, path, magic, sizeHint(f))
-}
-
-func notAFile(path string, m fs.FileMode) error {
-	return &FormatError{Path: path, Problem: kindOf(m) + ", not an IDX file"}
 }
 
 // sizeHint returns the size of the decoded IDX stream in f if it can be
