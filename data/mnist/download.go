@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/glnn/glnn/internal/atomicfile"
 )
 
 const (
@@ -129,10 +131,10 @@ func joinLines(errs []error) error {
 	return errors.New(strings.Join(s, "; "))
 }
 
-// fetch downloads url into dst atomically: into a temporary file in the same
-// directory, renamed over dst only once its SHA-256 is wantHex. Nothing is
-// left behind on failure.
-func fetch(ctx context.Context, client *http.Client, url, dst, wantHex string) (err error) {
+// fetch downloads url into dst atomically (see package atomicfile): dst is
+// replaced only once the download is complete and its SHA-256 is wantHex.
+// Nothing is left behind on failure.
+func fetch(ctx context.Context, client *http.Client, url, dst, wantHex string) error {
 	ctx, cancel := context.WithTimeout(ctx, downloadTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -148,37 +150,52 @@ func fetch(ctx context.Context, client *http.Client, url, dst, wantHex string) (
 		return fmt.Errorf("HTTP %s", resp.Status)
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write to the cache: %v", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	body := &errReader{r: io.LimitReader(resp.Body, maxDownload+1)}
+	err = atomicfile.Write(dst, func(w io.Writer) error {
+		h := sha256.New()
+		n, err := io.Copy(io.MultiWriter(w, h), body)
+		switch {
+		case err != nil && err == body.err:
+			return badDownload{fmt.Errorf("download interrupted after %d bytes: %v", n, err)}
+		case err != nil:
+			return err // writing to the cache failed
+		case n > maxDownload:
+			return badDownload{fmt.Errorf("larger than %d bytes: not an MNIST file", maxDownload)}
 		}
-	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, maxDownload+1))
+		if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, wantHex) {
+			return badDownload{fmt.Errorf("SHA-256 mismatch: got %s (%d bytes), expected %s; discarded", got, n, wantHex)}
+		}
+		return nil
+	})
+	var bad badDownload
+	if errors.As(err, &bad) {
+		return bad.err
+	}
 	if err != nil {
-		return fmt.Errorf("download interrupted after %d bytes: %v", n, err)
+		return fmt.Errorf("cannot write to the cache: %w", err)
 	}
-	if n > maxDownload {
-		return fmt.Errorf("larger than %d bytes: not an MNIST file", maxDownload)
+	return nil
+}
+
+// badDownload marks a failure of the download itself, as opposed to a
+// failure to write it to the cache.
+type badDownload struct{ err error }
+
+func (e badDownload) Error() string { return e.err.Error() }
+
+// errReader remembers the error its reader returned, so that a failed
+// copy can be blamed on the network or on the disk.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, wantHex) {
-		return fmt.Errorf("SHA-256 mismatch: got %s (%d bytes), expected %s; discarded", got, n, wantHex)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return n, err
 }
 
 // fileSHA256 returns the hex SHA-256 of the file at path.

@@ -134,15 +134,6 @@ func DecodeLabels(r io.Reader, name string) ([]uint8, error) {
 	return labels, err
 }
 
-func readFile(path string, magic uint32) ([]int, []byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mnist: %w", err)
-	}
-	defer f.Close()
-	return decode(f, path, magic, sizeHint(f))
-}
-
 // sizeHint returns the size of the decoded IDX stream in f if it can be
 // known cheaply (the file size for raw files, the gzip trailer's ISIZE for
 // gzip files), or -1. It is only a hint: it lets the reader allocate the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -120,7 +119,7 @@ func LoadContext(ctx context.Context, opts Options) (train, test *Set, err error
 			return nil, nil, fmt.Errorf("mnist: -data %s: %w; put the four MNIST files (%s, gzip or raw) there, or leave -data unset to let glnn find or download them",
 				opts.Dir, err, strings.Join(Files, ", "))
 		}
-		return loadPaths(paths)
+		return loadPaths(paths, "-data "+opts.Dir)
 	}
 
 	var tried []Attempt
@@ -130,22 +129,24 @@ func LoadContext(ctx context.Context, opts Options) (train, test *Set, err error
 	}
 	fail("-data DIR", errors.New("not given"))
 
-	// 2. The environment variable: also explicit, so damaged files there
-	// are an error rather than something to skip.
+	// 2. The environment variable: as explicit as -data, so a directory
+	// that is missing, incomplete or damaged is an error, never a reason
+	// to take the data from somewhere else.
 	if d := os.Getenv(EnvVar); d == "" {
 		fail("$"+EnvVar, errors.New("not set"))
 	} else {
 		place := "$" + EnvVar + "=" + d
 		opts.logf("mnist: looking in %s", place)
-		if paths, err := findFiles(d); err != nil {
-			fail(place, err)
-		} else {
-			train, test, err := loadPaths(paths)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%w (found through $%s)", err, EnvVar)
-			}
-			return train, test, nil
+		paths, err := findFiles(d)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mnist: %s: %w; put the four MNIST files (%s, gzip or raw) there, or unset %s to let glnn find or download them",
+				place, err, strings.Join(Files, ", "), EnvVar)
 		}
+		train, test, err := loadPaths(paths, place)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w (found through $%s)", err, EnvVar)
+		}
+		return train, test, nil
 	}
 
 	// 3. The cache directory.
@@ -155,7 +156,7 @@ func LoadContext(ctx context.Context, opts Options) (train, test *Set, err error
 	} else {
 		place := "cache " + cacheDir
 		opts.logf("mnist: looking in %s", place)
-		if train, test, err := tryDir(cacheDir); err == nil {
+		if train, test, err := tryDir(cacheDir, place); err == nil {
 			return train, test, nil
 		} else {
 			fail(place, err)
@@ -167,7 +168,7 @@ func LoadContext(ctx context.Context, opts Options) (train, test *Set, err error
 	if err == nil {
 		opts.logf("mnist: looking in %s", place)
 		var train, test *Set
-		if train, test, err = tryDir(dir); err == nil {
+		if train, test, err = tryDir(dir, place); err == nil {
 			return train, test, nil
 		}
 	}
@@ -186,7 +187,7 @@ func LoadContext(ctx context.Context, opts Options) (train, test *Set, err error
 		attempts, err := download(ctx, &opts, cacheDir)
 		tried = append(tried, attempts...)
 		if err == nil {
-			train, test, err := tryDir(cacheDir)
+			train, test, err := tryDir(cacheDir, "download into cache "+cacheDir)
 			if err == nil {
 				return train, test, nil
 			}
@@ -209,54 +210,19 @@ func (o *Options) cacheDir() (string, error) {
 	return filepath.Join(d, "glnn", "mnist"), nil
 }
 
-// tryDir loads the set from dir if all four files are there.
-func tryDir(dir string) (train, test *Set, err error) {
+// tryDir loads the set from dir if all four files are there; source says
+// how dir was found.
+func tryDir(dir, source string) (train, test *Set, err error) {
 	paths, err := findFiles(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	return loadPaths(paths)
-}
-
-// findFiles returns the paths of the four files in dir, accepting for each
-// the .gz name, the raw name without .gz, and the dotted raw name some
-// distributions use ("train-images.idx3-ubyte").
-func findFiles(dir string) ([]string, error) {
-	st, err := os.Stat(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errors.New("no such directory")
-		}
-		return nil, err
-	}
-	if !st.IsDir() {
-		return nil, errors.New("not a directory")
-	}
-	var paths, missing []string
-	for _, f := range Files {
-		raw := strings.TrimSuffix(f, ".gz")
-		found := ""
-		for _, name := range []string{f, raw, strings.Replace(raw, "-idx", ".idx", 1)} {
-			p := filepath.Join(dir, name)
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-				found = p
-				break
-			}
-		}
-		if found == "" {
-			missing = append(missing, f)
-		}
-		paths = append(paths, found)
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("missing %s", strings.Join(missing, ", "))
-	}
-	return paths, nil
+	return loadPaths(paths, source)
 }
 
 // loadPaths reads the four files (training images, labels, test images,
-// labels) concurrently.
-func loadPaths(p []string) (train, test *Set, err error) {
+// labels) concurrently and records source in both sets.
+func loadPaths(p []string, source string) (train, test *Set, err error) {
 	var trainErr, testErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { train, trainErr = ReadSet(p[0], p[1]) })
@@ -272,5 +238,6 @@ func loadPaths(p []string) (train, test *Set, err error) {
 				train.Rows, train.Cols, test.Rows, test.Cols),
 		}
 	}
+	train.Source, test.Source = source, source
 	return train, test, nil
 }

@@ -29,7 +29,7 @@ func TestRealMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("loaded MNIST from %s in %v", train.Dir, time.Since(start))
+	t.Logf("loaded MNIST from %s (%s) in %v", train.Dir, train.Source, time.Since(start))
 	if !strings.Contains(filepath.ToSlash(train.Dir), "github.com/petar/!go!m!n!i!s!t@") {
 		t.Errorf("loaded from %s, want the GoMNIST module copy", train.Dir)
 	}
@@ -286,8 +286,8 @@ func TestDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if train.N != 7 || test.N != 3 || train.Dir != opts.CacheDir {
-		t.Fatalf("train N=%d from %s, test N=%d", train.N, train.Dir, test.N)
+	if train.N != 7 || test.N != 3 || train.Dir != opts.CacheDir || train.Source != "download into cache "+opts.CacheDir {
+		t.Fatalf("train N=%d from %s (%s), test N=%d", train.N, train.Dir, train.Source, test.N)
 	}
 	if deadHits.Load() != 3 || hits.Load() != 3 {
 		t.Errorf("requests: %d to the dead mirror, %d to the good one; want 3 and 3", deadHits.Load(), hits.Load())

@@ -21,6 +21,10 @@ type Set struct {
 	N, Rows, Cols int
 	// Dir is the directory the files were read from.
 	Dir string
+	// Source says how Load found Dir: "-data DIR", "$GLNN_DATA=DIR",
+	// "cache DIR", the Go module copy, or a download into the cache. It is
+	// empty for sets read with ReadSet.
+	Source string
 }
 
 // Features returns the number of inputs per example, Rows·Cols.
@@ -43,7 +47,7 @@ func (s *Set) Slice(lo, hi int) *Set {
 	return &Set{
 		Images: s.Images[lo*f : hi*f : hi*f],
 		Labels: s.Labels[lo:hi:hi],
-		N:      hi - lo, Rows: s.Rows, Cols: s.Cols, Dir: s.Dir,
+		N:      hi - lo, Rows: s.Rows, Cols: s.Cols, Dir: s.Dir, Source: s.Source,
 	}
 }
 
