@@ -168,7 +168,20 @@ func Load(path string, dev backend.Device) (*Sequential, *Checkpoint, error) {
 		}
 	}
 	m := NewSequential(layers...)
-	if err := m.Compile(dev, opt, loss, CompileOptions{}); err != nil {
+	// The file must hold each parameter the architecture implies, so a
+	// header cannot make Load allocate more than the file's own data.
+	check := func(params [][]*Param) error {
+		for i, ps := range params {
+			for _, p := range ps {
+				t, ok := f.Tensor(paramName(i, p))
+				if !ok || len(t.Shape) != 2 || t.Shape[0] != p.rows || t.Shape[1] != p.cols {
+					return fmt.Errorf("the architecture needs a %d×%d tensor %s, which the file does not hold", p.rows, p.cols, paramName(i, p))
+				}
+			}
+		}
+		return nil
+	}
+	if err := m.compile(dev, opt, loss, CompileOptions{}, check); err != nil {
 		return fail("%v", err)
 	}
 	if err := m.setFromFile(f, true); err != nil {

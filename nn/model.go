@@ -87,6 +87,13 @@ func (m *Sequential) exit() { m.busy.Store(false) }
 func (m *Sequential) Compile(dev backend.Device, opt Optimizer, loss Loss, opts CompileOptions) error {
 	m.enter("Compile")
 	defer m.exit()
+	return m.compile(dev, opt, loss, opts, nil)
+}
+
+// compile is Compile; check, when set, sees each layer's parameters once
+// the layers are built and before anything is allocated (Load checks them
+// against the file).
+func (m *Sequential) compile(dev backend.Device, opt Optimizer, loss Loss, opts CompileOptions, check func([][]*Param) error) error {
 	switch {
 	case dev == nil:
 		return errors.New("nn: Compile needs a device")
@@ -133,6 +140,11 @@ func (m *Sequential) Compile(dev backend.Device, opt Optimizer, loss Loss, opts 
 			return fmt.Errorf("nn: categorical cross-entropy needs a softmax output, but the last layer is %v; use Dense(n, \"softmax\") or add nn.Softmax()", last)
 		}
 		head = true
+	}
+	if check != nil {
+		if err := check(params); err != nil {
+			return err
+		}
 	}
 
 	m.dev, m.opt, m.loss = dev, opt, loss

@@ -44,7 +44,7 @@ func train(ctx context.Context, c *config, o *output) error {
 	defer model.Release()
 
 	o.info("device %s: %v", info.Backend, info)
-	o.info("data: %d training, %d test images of %d×%d from %s", trainSet.N, testSet.N, trainSet.Rows, trainSet.Cols, trainSet.Dir)
+	o.info("data: %d training, %d test images of %d×%d from %s", trainSet.N, testSet.N, trainSet.Rows, trainSet.Cols, trainSet.Source)
 	o.info("model: %s; %v; batch %d", layerNames(model), ck.Optimizer, ck.BatchSize)
 	if ck.Position != (nn.Position{}) {
 		o.info("resuming %s at epoch %d, step %d", c.resume, ck.Position.Epoch, ck.Position.Step)
