@@ -50,15 +50,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := &config{}
-	hidden := fs.String("hidden", "128", "hidden layer sizes, comma-separated (`SIZES`: 128 or 256,128)")
-	fs.StringVar(&c.activation, "activation", "relu", "activation of the hidden layers: relu, leaky_relu, leaky_relu(0.1), gelu, sigmoid, tanh")
-	fs.StringVar(&c.device, "device", "auto", "compute device: auto (a hardware GPU if there is one, else the CPU), gpu or cpu")
-	fs.IntVar(&c.epochs, "epochs", 10, "training epochs (with -resume: the total, counting the epochs already done)")
-	fs.IntVar(&c.batch, "batch", 32, "batch size")
-	fs.Float64Var(&c.lr, "lr", 0.001, "learning rate")
-	fs.StringVar(&c.optimizer, "optimizer", "adam", "optimizer: adam or sgd")
-	fs.Float64Var(&c.momentum, "momentum", 0, "momentum for -optimizer=sgd")
-	fs.Uint64Var(&c.seed, "seed", 1, "seed for the initial weights and the shuffling")
+	hidden := fs.String("hidden", "128", "hidden layer `SIZES`, comma-separated: 128, or 256,128 for two layers")
+	fs.StringVar(&c.activation, "activation", "relu", "activation `NAME` of the hidden layers: relu, leaky_relu, leaky_relu(0.1), gelu, sigmoid or tanh")
+	fs.StringVar(&c.device, "device", "auto", "compute device `NAME`: auto (a hardware GPU if there is one, else the CPU), gpu or cpu")
+	fs.IntVar(&c.epochs, "epochs", 10, "train for `N` epochs (with -resume: the total, counting those already done)")
+	fs.IntVar(&c.batch, "batch", 32, "`N` samples per optimizer step")
+	fs.Float64Var(&c.lr, "lr", 0.001, "learning rate `LR`, positive and finite")
+	fs.StringVar(&c.optimizer, "optimizer", "adam", "optimizer `NAME`: adam or sgd")
+	fs.Float64Var(&c.momentum, "momentum", 0, "momentum `M` for -optimizer=sgd, in [0, 1)")
+	fs.Uint64Var(&c.seed, "seed", 1, "`SEED` of the initial weights and the shuffling")
 	fs.StringVar(&c.data, "data", "", "`DIR` holding the four MNIST IDX files (default: found automatically; also $GLNN_DATA)")
 	fs.Float64Var(&c.valSplit, "val-split", 0, "hold out this `FRACTION` of the training set (its last samples) for validation, as Keras's validation_split")
 	fs.BoolVar(&c.json, "json", false, "write JSON lines to stdout: one \"epoch\" object per epoch, then \"done\"")
@@ -135,7 +135,7 @@ reference job (Adam 0.001, batch 32, 10 epochs) on the best device here.
 			if f.DefValue != "" && f.DefValue != "false" {
 				text += " (default " + f.DefValue + ")"
 			}
-			fmt.Fprintf(w, "%-22s %s\n", head, text)
+			fmt.Fprintf(w, "%-24s %s\n", head, text)
 		}
 	}
 	fmt.Fprint(w, `
