@@ -75,6 +75,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
+	if c.resume != "" {
+		// A resumed run is the same run: its settings come from the
+		// checkpoint.
+		var clash []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "hidden", "activation", "optimizer", "lr", "momentum", "batch", "seed", "val-split":
+				clash = append(clash, "-"+f.Name)
+			}
+		})
+		if len(clash) > 0 {
+			return nil, cli.Usagef("%s: a resumed run keeps the settings in its checkpoint; leave these out with -resume", strings.Join(clash, ", "))
+		}
+	}
 	switch c.device = strings.ToLower(c.device); c.device {
 	case "auto", "gpu", "cpu":
 	default:

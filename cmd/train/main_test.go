@@ -137,6 +137,7 @@ func TestBadFlags(t *testing.T) {
 		{"-device=tpu"}, {"-epochs=0"}, {"-batch=-1"}, {"-lr=0"}, {"-optimizer=rmsprop"},
 		{"-hidden=12,x"}, {"-momentum=1"}, {"-nosuchflag"}, {"extra"},
 		{"-lr=Inf"}, {"-lr=NaN"}, {"-lr=1e300"}, {"-val-split=1"}, {"-json", "-quiet"},
+		{"-resume=x.safetensors", "-batch=64"}, {"-resume=x.safetensors", "-hidden=64"},
 	} {
 		code, out, errOut := runTrain(args...)
 		if code != 2 || out != "" || errOut == "" {
