@@ -3,52 +3,12 @@ package mnist
 import (
 	"errors"
 	"fmt"
+	"github.com/glnn/glnn/internal/filekind"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
-
-// kindOf describes a file mode that is not a regular file, as in
-// "x is a directory".
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "is a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "is a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "is a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "is a character device"
-	case m&fs.ModeDevice != 0:
-		return "is a block device"
-	case m.IsRegular():
-		return "is a regular file"
-	}
-	return "is not a regular file (mode " + m.String() + ")"
-}
-
-// statProblem explains why os.Stat(path) failed, in words that say what
-// the path is: "does not exist", "is a symlink loop", "is a symbolic link
-// to X, which does not exist", or the system's reason.
-func statProblem(path string, err error) string {
-	switch {
-	case errors.Is(err, syscall.ELOOP):
-		return "is a symlink loop"
-	case errors.Is(err, fs.ErrNotExist):
-		if target, lerr := os.Readlink(path); lerr == nil {
-			return "is a symbolic link to " + target + ", which does not exist"
-		}
-		return "does not exist"
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return "cannot be examined: " + err.Error()
-}
 
 // checkDir returns nil if dir is a directory (following symbolic links),
 // or an error that says what it is instead.
@@ -58,9 +18,9 @@ func checkDir(dir string) error {
 	case err != nil && errors.Is(err, fs.ErrNotExist) && !isLink(dir):
 		return errors.New("no such directory")
 	case err != nil:
-		return errors.New(statProblem(dir, err))
+		return errors.New(filekind.StatProblem(dir, err))
 	case !st.IsDir():
-		return errors.New(kindOf(st.Mode()) + ", not a directory")
+		return errors.New(filekind.Of(st.Mode()) + ", not a directory")
 	}
 	return nil
 }
@@ -96,10 +56,10 @@ func findFiles(dir string) ([]string, error) {
 			}
 			switch {
 			case err == nil:
-				problem = name + " " + kindOf(st.Mode()) + ", not a file"
+				problem = name + " " + filekind.Of(st.Mode()) + ", not a file"
 			case errors.Is(err, fs.ErrNotExist) && !isLink(p):
 			default:
-				problem = name + " " + statProblem(p, err)
+				problem = name + " " + filekind.StatProblem(p, err)
 			}
 		}
 		switch {
@@ -130,7 +90,7 @@ func readFile(path string, magic uint32) ([]int, []byte, error) {
 		if errors.Is(err, fs.ErrNotExist) && !isLink(path) {
 			return nil, nil, fmt.Errorf("mnist: %w", err)
 		}
-		return nil, nil, &FormatError{Path: path, Problem: statProblem(path, err), Err: err}
+		return nil, nil, &FormatError{Path: path, Problem: filekind.StatProblem(path, err), Err: err}
 	}
 	if !st.Mode().IsRegular() {
 		return nil, nil, notAFile(path, st.Mode())
@@ -147,5 +107,5 @@ func readFile(path string, magic uint32) ([]int, []byte, error) {
 }
 
 func notAFile(path string, m fs.FileMode) error {
-	return &FormatError{Path: path, Problem: kindOf(m) + ", not an IDX file"}
+	return &FormatError{Path: path, Problem: filekind.Of(m) + ", not an IDX file"}
 }

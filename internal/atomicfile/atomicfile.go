@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/glnn/glnn/internal/filekind"
 	"io"
 	"io/fs"
 	"os"
@@ -99,7 +100,7 @@ func writeWith(o ops, path string, write func(io.Writer) error) (err error) {
 	case err == nil && st.Mode()&fs.ModeSymlink != 0:
 		// The link is replaced; the new file gets the default mode.
 	case err == nil:
-		return fail("checking the target", fmt.Errorf("%s, not a regular file", kind(st.Mode())))
+		return fail("checking the target", fmt.Errorf("%s, not a regular file", filekind.Of(st.Mode())))
 	case !errors.Is(err, fs.ErrNotExist):
 		return fail("checking the target", err)
 	}
@@ -163,22 +164,4 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-// kind describes a file mode that is not a regular file.
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "is a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "is a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "is a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "is a character device"
-	case m&fs.ModeDevice != 0:
-		return "is a block device"
-	default:
-		return "is not a regular file (mode " + m.String() + ")"
-	}
 }

@@ -334,21 +334,6 @@ func TestBytesExact(t *testing.T) {
 	}
 }
 
-func TestKind(t *testing.T) {
-	for m, want := range map[fs.FileMode]string{
-		fs.ModeDir:                        "is a directory",
-		fs.ModeNamedPipe:                  "is a named pipe (FIFO)",
-		fs.ModeSocket:                     "is a socket",
-		fs.ModeDevice | fs.ModeCharDevice: "is a character device",
-		fs.ModeDevice:                     "is a block device",
-		fs.ModeIrregular:                  "is not a regular file",
-	} {
-		if got := kind(m); !strings.HasPrefix(got, want) {
-			t.Errorf("kind(%v) = %q, want %q", m, got, want)
-		}
-	}
-}
-
 func TestSyncDirMissing(t *testing.T) {
 	if err := syncDir(filepath.Join(t.TempDir(), "gone")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("syncDir of a missing directory: %v", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/glnn/glnn/internal/filekind"
 	"io"
 	"io/fs"
 	"math"
@@ -83,7 +84,7 @@ func readFile(path string) (*File, error) {
 		return nil, statProblem(err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, problem(nil, "%s, not a safetensors file", kind(st.Mode()))
+		return nil, problem(nil, "%s, not a safetensors file", filekind.Of(st.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -94,7 +95,7 @@ func readFile(path string) (*File, error) {
 		return nil, problem(err, "cannot stat: %v", unwrapPath(err))
 	}
 	if !st.Mode().IsRegular() { // replaced since the first look
-		return nil, problem(nil, "%s, not a safetensors file", kind(st.Mode()))
+		return nil, problem(nil, "%s, not a safetensors file", filekind.Of(st.Mode()))
 	}
 	return Decode(f, st.Size(), Limits{})
 }
@@ -117,23 +118,6 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// kind describes a file mode that is not a regular file.
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "is a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "is a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "is a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "is a character device"
-	case m&fs.ModeDevice != 0:
-		return "is a block device"
-	}
-	return "is not a regular file (mode " + m.String() + ")"
 }
 
 // Decode reads and checks a safetensors file of size bytes from r. Every
