@@ -1,0 +1,51 @@
+//go:build cgo
+
+package gl
+
+import "github.com/glnn/glnn/backend"
+
+// Activate computes y = act(x); y may be x.
+func (d *Device) Activate(y, x *backend.Tensor, act backend.Activation) {
+	d.tr.Activate(y, x, act)
+	defer d.tr.Exit()
+	yb, xb := d.arg("Activate", y), d.arg("Activate", x)
+	switch {
+	case y.Len() == 0:
+	case act == backend.Identity:
+		if y.Buffer() != x.Buffer() || y.Offset() != x.Offset() {
+			d.copy(y, x)
+		}
+	case act.Kind == backend.KindSoftmax:
+		d.rowwise(progSoftmax, y.Rows(), y.Cols(), yb, xb)
+	default:
+		d.elementwise(progActivate, y.Len(), []binding{yb, xb}, []uint32{uint32(y.Len()), uint32(act.Kind)}, []float32{act.Alpha})
+	}
+}
+
+// ActivationGrad computes dx = dy·∂act/∂x from x or y = act(x); dx may be
+// dy.
+func (d *Device) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activation) {
+	d.tr.ActivationGrad(dx, dy, x, y, act)
+	defer d.tr.Exit()
+	// The unread one of x and y is bound as the read one: the shader
+	// only reads the binding the kind needs.
+	if x == nil {
+		x = y
+	}
+	if y == nil {
+		y = x
+	}
+	dxb, dyb := d.arg("ActivationGrad", dx), d.arg("ActivationGrad", dy)
+	xb, yb := d.arg("ActivationGrad", x), d.arg("ActivationGrad", y)
+	switch {
+	case dx.Len() == 0:
+	case act == backend.Identity:
+		if dx.Buffer() != dy.Buffer() || dx.Offset() != dy.Offset() {
+			d.copy(dx, dy)
+		}
+	case act.Kind == backend.KindSoftmax:
+		d.rowwise(progSoftmaxGrad, dx.Rows(), dx.Cols(), dxb, yb, dyb)
+	default:
+		d.elementwise(progActivationGrad, dx.Len(), []binding{dxb, dyb, xb, yb}, []uint32{uint32(dx.Len()), uint32(act.Kind)}, []float32{act.Alpha})
+	}
+}
