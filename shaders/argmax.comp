@@ -16,7 +16,7 @@
 #ifndef RPW
 #define RPW 64 // rows per work group, 64/G (a literal: layout sizes must be)
 #endif
-#define NONE 0xffffffffu
+#include "rows.glsl"
 layout(local_size_x = G, local_size_y = RPW) in;
 layout(std430, binding = 0) writeonly buffer Dst { float dst[]; };
 layout(std430, binding = 1) readonly buffer A { float a[]; };
@@ -26,36 +26,6 @@ layout(std430, binding = 2) readonly buffer B { float b[]; };
 uniform uint rows;
 uniform uint cols;
 
-#if G > 1
-shared float redv[64];
-shared uint redi[64];
-#endif
-
-// rowArgMax combines the lanes' (value, index) candidates of a row; the
-// larger value wins, the smaller index on ties.
-uint rowArgMax(float v, uint i) {
-#if G > 1
-    uint lane = gl_LocalInvocationID.x, base = gl_LocalInvocationID.y * G;
-    redv[base + lane] = v;
-    redi[base + lane] = i;
-    memoryBarrierShared(); barrier();
-    for (uint s = G / 2u; s > 0u; s >>= 1) {
-        if (lane < s) {
-            float v1 = redv[base + lane], v2 = redv[base + lane + s];
-            uint i1 = redi[base + lane], i2 = redi[base + lane + s];
-            if (i1 == NONE || (i2 != NONE && (v2 > v1 || (v2 == v1 && i2 < i1)))) {
-                redv[base + lane] = v2;
-                redi[base + lane] = i2;
-            }
-        }
-        memoryBarrierShared(); barrier();
-    }
-    i = redi[base];
-    memoryBarrierShared(); barrier();
-#endif
-    return i;
-}
-
 void main() {
     uint lane = gl_LocalInvocationID.x;
     for (uint base = gl_WorkGroupID.x * RPW; base < rows; base += gl_NumWorkGroups.x * RPW) {
@@ -63,11 +33,11 @@ void main() {
         bool inRange = r < rows;
         uint off = r * cols;
         float va = 0.0;
-        uint ia = NONE;
+        uint ia = ROWS_NONE;
         if (inRange) {
             for (uint j = lane; j < cols; j += G) {
                 float v = a[off + j];
-                if (ia == NONE || v > va) { va = v; ia = j; }
+                if (ia == ROWS_NONE || v > va) { va = v; ia = j; }
             }
         }
         ia = rowArgMax(va, ia);
@@ -75,11 +45,11 @@ void main() {
         if (inRange && lane == 0u) dst[r] = float(ia);
 #else
         float vb = 0.0;
-        uint ib = NONE;
+        uint ib = ROWS_NONE;
         if (inRange) {
             for (uint j = lane; j < cols; j += G) {
                 float v = b[off + j];
-                if (ib == NONE || v > vb) { vb = v; ib = j; }
+                if (ib == ROWS_NONE || v > vb) { vb = v; ib = j; }
             }
         }
         ib = rowArgMax(vb, ib);

@@ -1,6 +1,5 @@
 #version 430
-// GEMM: c = op(a)·op(b), or c += op(a)·op(b) when the uniform accumulate is
-// non-zero. op(a) is M×K, op(b) is K×N, c is M×N, all row-major; op(x) is
+// GEMM: c = op(a)·op(b). op(a) is M×K, op(b) is K×N, c is M×N, all row-major; op(x) is
 // xᵀ when TRANS_A / TRANS_B is 1, read in place (a is then K×M, b N×K).
 //
 // A work group computes a BM×BN block of c with (BN/TN)×(BM/TM)
@@ -13,7 +12,7 @@
 // of the block, so neighbouring invocations read neighbouring shared words
 // and store neighbouring words of c.
 //
-// Bindings: 0 c, 1 a, 2 b. Uniforms: M, N, K, accumulate.
+// Bindings: 0 c, 1 a, 2 b. Uniforms: M, N, K.
 #ifndef TRANS_A
 #define TRANS_A 0
 #endif
@@ -45,13 +44,12 @@
 #define NT (TX * TY)
 
 layout(local_size_x = TX, local_size_y = TY) in;
-layout(std430, binding = 0) buffer C { float c[]; };
+layout(std430, binding = 0) writeonly buffer C { float c[]; };
 layout(std430, binding = 1) readonly buffer A { float a[]; };
 layout(std430, binding = 2) readonly buffer B { float b[]; };
 uniform uint M;
 uniform uint N;
 uniform uint K;
-uniform uint accumulate;
 
 #ifndef SHARED
 #define SHARED 1
@@ -97,10 +95,7 @@ void main() {
         for (int j = 0; j < TN; j++) {
             uint col = c0 + uint(j);
             if (col < N) {
-                uint idx = r * N + col;
-                float v = acc[i][j];
-                if (accumulate != 0u) v += c[idx];
-                c[idx] = v;
+                c[r * N + col] = acc[i][j];
             }
         }
     }
@@ -176,10 +171,7 @@ void main() {
         for (int j = 0; j < TN; j++) {
             uint col = col0 + tx + uint(j) * TX;
             if (col < N) {
-                uint idx = r * N + col;
-                float v = acc[i][j];
-                if (accumulate != 0u) v += c[idx];
-                c[idx] = v;
+                c[r * N + col] = acc[i][j];
             }
         }
     }

@@ -1,10 +1,10 @@
 #version 430
 // Deterministic reductions (fixed summation order, no atomics).
 //
-// MODE 0, SumRows: dst[c] = Σ_r src[r][c] (or dst[c] += it when accumulate
-//   is non-zero) for a rows×cols src. A work group takes 32 columns; 8 lanes
-//   per column sum strided rows, then reduce in shared memory.
-//   Bindings 0 dst, 1 src. Uniforms: rows, cols, accumulate.
+// MODE 0, SumRows: dst[c] = Σ_r src[r][c] for a rows×cols src. A work
+//   group takes 32 columns; 8 lanes per column sum strided rows, then
+//   reduce in shared memory.
+//   Bindings 0 dst, 1 src. Uniforms: rows, cols.
 // MODE 1, scalar: acc[0] += Σ_i src[i] for i < n, in one work group of 256.
 //   Bindings 0 acc, 1 src. Uniforms: n.
 // MODE 2, SumRows without shared memory (for CPU-emulated GL, where
@@ -26,7 +26,6 @@ layout(std430, binding = 1) readonly buffer Src { float src[]; };
 #if MODE == 0
 uniform uint rows;
 uniform uint cols;
-uniform uint accumulate;
 shared float red[8 * 32];
 
 void main() {
@@ -45,7 +44,7 @@ void main() {
         }
         if (ly == 0u && c < cols) {
             float t = red[lx];
-            dst[c] = accumulate != 0u ? dst[c] + t : t;
+            dst[c] = t;
         }
         memoryBarrierShared(); barrier();
     }
@@ -53,13 +52,12 @@ void main() {
 #elif MODE == 2
 uniform uint rows;
 uniform uint cols;
-uniform uint accumulate;
 
 void main() {
     for (uint c = gl_GlobalInvocationID.x; c < cols; c += gl_NumWorkGroups.x * 64u) {
         float s = 0.0;
         for (uint r = 0u; r < rows; r++) s += src[r * cols + c];
-        dst[c] = accumulate != 0u ? dst[c] + s : s;
+        dst[c] = s;
     }
 }
 #else

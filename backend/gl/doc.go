@@ -95,8 +95,7 @@
 // # GEMM
 //
 // MatMul has three kernels, all register-blocked and reading transposed
-// operands in place (transposes are compile-time variants, accumulate a
-// uniform): on hardware, a shared-memory tiled kernel computing a 64×64
+// operands in place (transposes are compile-time variants): on hardware, a shared-memory tiled kernel computing a 64×64
 // block of C per work group of 16×16 invocations with 4×4 outputs each, K
 // staged 16 at a time, or the same with a 32×32 block and 8×8 invocations
 // when the 64×64 tiling would give fewer than 16 work groups; on software

@@ -58,7 +58,7 @@ func (d *Device) MatMul(c, a, b *backend.Tensor, tA, tB backend.Transpose) {
 	d.send(&command{
 		op: opDispatch, prog: gemmProg(v, transA, transB), nbufs: 3,
 		bufs:   [maxBindings]binding{cb, ab, bb},
-		u:      [maxUints]uint32{uint32(m), uint32(n), uint32(k), 0},
+		u:      [maxUints]uint32{uint32(m), uint32(n), uint32(k)},
 		groups: [3]uint32{uint32(gx), uint32(gy), 1},
 	})
 }

@@ -191,7 +191,7 @@ func randn(r *rand.Rand, n int) []float32 {
 }
 
 // TestGEMMVariants runs every tile variant on shapes around the tile
-// edges, with every transpose and accumulate, against float64 loops.
+// edges, with every transpose, against float64 loops.
 func TestGEMMVariants(t *testing.T) {
 	d := device(t)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -203,50 +203,45 @@ func TestGEMMVariants(t *testing.T) {
 			m, k, n := s[0], s[1], s[2]
 			for ta := 0; ta < 2; ta++ {
 				for tb := 0; tb < 2; tb++ {
-					for acc := 0; acc < 1; acc++ {
-						av, bv, cv := randn(r, m*k), randn(r, k*n), randn(r, m*n)
-						ar, ac := m, k
-						if ta == 1 {
-							ar, ac = k, m
-						}
-						br, bc := k, n
-						if tb == 1 {
-							br, bc = n, k
-						}
-						a, b, c := upload(t, d, ar, ac, av), upload(t, d, br, bc, bv), upload(t, d, m, n, cv)
-						d.MatMul(c, a, b, trans(ta == 1), trans(tb == 1))
-						got := download(t, d, c)
-						bad := 0
-						for i := 0; i < m; i++ {
-							for j := 0; j < n; j++ {
-								want, mag := 0.0, 0.0
-								if acc == 1 {
-									want, mag = float64(cv[i*n+j]), math.Abs(float64(cv[i*n+j]))
+					av, bv, cv := randn(r, m*k), randn(r, k*n), randn(r, m*n)
+					ar, ac := m, k
+					if ta == 1 {
+						ar, ac = k, m
+					}
+					br, bc := k, n
+					if tb == 1 {
+						br, bc = n, k
+					}
+					a, b, c := upload(t, d, ar, ac, av), upload(t, d, br, bc, bv), upload(t, d, m, n, cv)
+					d.MatMul(c, a, b, trans(ta == 1), trans(tb == 1))
+					got := download(t, d, c)
+					bad := 0
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							want, mag := 0.0, 0.0
+							for p := 0; p < k; p++ {
+								x := av[i*k+p]
+								if ta == 1 {
+									x = av[p*m+i]
 								}
-								for p := 0; p < k; p++ {
-									x := av[i*k+p]
-									if ta == 1 {
-										x = av[p*m+i]
-									}
-									y := bv[p*n+j]
-									if tb == 1 {
-										y = bv[j*k+p]
-									}
-									want += float64(x) * float64(y)
-									mag += math.Abs(float64(x) * float64(y))
+								y := bv[p*n+j]
+								if tb == 1 {
+									y = bv[j*k+p]
 								}
-								if math.Abs(float64(got[i*n+j])-want) > 1e-5*mag+1e-6 {
-									if bad == 0 {
-										t.Errorf("variant %d %v transA=%d transB=%d acc=%d: c[%d,%d] = %g, want %g", v, s, ta, tb, acc, i, j, got[i*n+j], want)
-									}
-									bad++
+								want += float64(x) * float64(y)
+								mag += math.Abs(float64(x) * float64(y))
+							}
+							if math.Abs(float64(got[i*n+j])-want) > 1e-5*mag+1e-6 {
+								if bad == 0 {
+									t.Errorf("variant %d %v transA=%d transB=%d: c[%d,%d] = %g, want %g", v, s, ta, tb, i, j, got[i*n+j], want)
 								}
+								bad++
 							}
 						}
-						d.Release(a)
-						d.Release(b)
-						d.Release(c)
 					}
+					d.Release(a)
+					d.Release(b)
+					d.Release(c)
 				}
 			}
 		}

@@ -107,8 +107,8 @@ func progSpecs() map[progID]progSpec {
 		progActivate:       {file: "activation.comp", defs: []string{"GRAD 0"}, uints: elemAct, floats: alpha},
 		progActivationGrad: {file: "activation.comp", defs: []string{"GRAD 1"}, uints: elemAct, floats: alpha},
 		progAddBias:        {file: "bias.comp", uints: []string{"n", "cols", "act"}, floats: alpha},
-		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols", "accumulate"}},
-		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols", "accumulate"}},
+		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols"}},
+		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols"}},
 		progSumScalar:      {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}},
 		progGather:         {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}},
 		progSGD:            {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}},
@@ -142,7 +142,7 @@ func progSpecs() map[progID]progSpec {
 						fmt.Sprintf("TM %d", t.TM), fmt.Sprintf("TN %d", t.TN),
 						fmt.Sprintf("TX %d", t.BN/t.TN), fmt.Sprintf("TY %d", t.BM/t.TM),
 					},
-					uints: []string{"M", "N", "K", "accumulate"},
+					uints: []string{"M", "N", "K"},
 				}
 			}
 		}

@@ -17,10 +17,10 @@ func (d *Device) SumRows(dst, src *backend.Tensor) {
 		d.fill(dst, 0)
 	case d.softwareKernels():
 		d.dispatch(progSumRowsSerial, d.rowGroups(src.Cols(), 64), []binding{db, sb},
-			[]uint32{uint32(src.Rows()), uint32(src.Cols()), 0}, nil)
+			[]uint32{uint32(src.Rows()), uint32(src.Cols())}, nil)
 	default:
 		d.dispatch(progSumRows, d.rowGroups(src.Cols(), 32), []binding{db, sb},
-			[]uint32{uint32(src.Rows()), uint32(src.Cols()), 0}, nil)
+			[]uint32{uint32(src.Rows()), uint32(src.Cols())}, nil)
 	}
 }
 
