@@ -37,10 +37,3 @@ func (d *Device) elementwise(prog progID, n int, bufs []binding, u []uint32, f [
 		d.dispatch(prog, d.groups1D(n), bufs, u, f)
 	}
 }
-
-func b2u(b bool) uint32 {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -1,0 +1,67 @@
+package gl
+
+// This file has no cgo build tag: it checks the shaders without a GL
+// context, so it runs on every machine (and in cgo-free builds).
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// glslang returns the path of Khronos' reference compiler, skipping the
+// test when it is missing, or failing it when GLNN_REQUIRE_GLSLANG=1.
+func glslang(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("glslangValidator")
+	if err != nil {
+		if os.Getenv("GLNN_REQUIRE_GLSLANG") == "1" {
+			t.Fatalf("GLNN_REQUIRE_GLSLANG=1 but glslangValidator is not on PATH (Debian package glslang-tools)")
+		}
+		t.Skip("glslangValidator not on PATH (install glslang-tools to check the shaders against the GLSL spec)")
+	}
+	return path
+}
+
+// sortedSpecs returns the program table in program order.
+func sortedSpecs() ([]progID, map[progID]progSpec) {
+	specs := progSpecs()
+	ids := make([]progID, 0, len(specs))
+	for id := range specs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids, specs
+}
+
+// TestShadersGlslang compiles and links the full source of every program
+// variant the device builds (the same table, the same defines) with
+// glslangValidator, the Khronos reference compiler, so that the shaders
+// keep to the GLSL 4.30 specification rather than to what one driver
+// accepts.
+func TestShadersGlslang(t *testing.T) {
+	bin := glslang(t)
+	dir := t.TempDir()
+	ids, specs := sortedSpecs()
+	for _, id := range ids {
+		spec := specs[id]
+		src, err := spec.source()
+		if err != nil {
+			t.Errorf("program %d: %v", id, err)
+			continue
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", id, spec.file))
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, "-l", "-S", "comp", file).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s (%s) is rejected by glslangValidator (%v):\n%s", spec.file, spec.variant(), err, strings.TrimSpace(string(out)))
+		}
+	}
+	t.Logf("%d program variants checked", len(ids))
+}
