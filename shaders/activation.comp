@@ -14,10 +14,10 @@
 #include "activation.glsl"
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) buffer Out { float outv[]; };
-layout(std430, binding = 1) buffer In1 { float in1[]; };
+layout(std430, binding = 1) readonly buffer In1 { float in1[]; };
 #if GRAD
-layout(std430, binding = 2) buffer In2 { float in2[]; };
-layout(std430, binding = 3) buffer In3 { float in3[]; };
+layout(std430, binding = 2) readonly buffer In2 { float in2[]; };
+layout(std430, binding = 3) readonly buffer In3 { float in3[]; };
 #endif
 uniform uint n;
 uniform uint act;

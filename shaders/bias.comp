@@ -6,7 +6,7 @@
 #include "activation.glsl"
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) buffer Y { float y[]; };
-layout(std430, binding = 1) buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 uniform uint n;
 uniform uint cols;

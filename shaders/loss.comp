@@ -24,7 +24,7 @@
 layout(local_size_x = G, local_size_y = RPW) in;
 layout(std430, binding = 0) buffer D { float d[]; };
 layout(std430, binding = 1) writeonly buffer RowLoss { float rowLoss[]; };
-layout(std430, binding = 2) buffer X { float x[]; };
+layout(std430, binding = 2) readonly buffer X { float x[]; };
 layout(std430, binding = 3) readonly buffer T { float t[]; };
 uniform uint rows;
 uniform uint cols;

@@ -18,9 +18,9 @@
 #include "rows.glsl"
 layout(local_size_x = G, local_size_y = RPW) in;
 layout(std430, binding = 0) buffer Out { float outv[]; };
-layout(std430, binding = 1) buffer In1 { float in1[]; };
+layout(std430, binding = 1) readonly buffer In1 { float in1[]; };
 #if GRAD
-layout(std430, binding = 2) buffer In2 { float in2[]; };
+layout(std430, binding = 2) readonly buffer In2 { float in2[]; };
 #endif
 uniform uint rows;
 uniform uint cols;

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -64,4 +66,60 @@ func TestShadersGlslang(t *testing.T) {
 		}
 	}
 	t.Logf("%d program variants checked", len(ids))
+}
+
+// storageBlock matches a shader storage block declaration in preprocessed
+// GLSL: its layout qualifiers and the memory qualifiers before "buffer".
+var storageBlock = regexp.MustCompile(`layout\s*\(([^)]*)\)\s*((?:\w+\s+)*?)buffer\s+\w+`)
+
+// TestShadersWriteMasks checks each program's write mask, which the
+// device's barrier tracking relies on, against the shader as the compiler
+// sees it (preprocessed by glslangValidator, with the variant's defines):
+// a binding the mask says is only read must be declared readonly, and one
+// it says is written must not be.
+func TestShadersWriteMasks(t *testing.T) {
+	bin := glslang(t)
+	dir := t.TempDir()
+	ids, specs := sortedSpecs()
+	for _, id := range ids {
+		spec := specs[id]
+		src, err := spec.source()
+		if err != nil {
+			t.Fatalf("program %d: %v", id, err)
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", id, spec.file))
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, "-E", "-S", "comp", file).Output()
+		if err != nil {
+			t.Fatalf("%s (%s): glslangValidator -E: %v", spec.file, spec.variant(), err)
+		}
+		seen := uint8(0)
+		for _, m := range storageBlock.FindAllStringSubmatch(string(out), -1) {
+			binding := -1
+			for _, q := range strings.Split(m[1], ",") {
+				k, v, ok := strings.Cut(q, "=")
+				if ok && strings.TrimSpace(k) == "binding" {
+					binding, _ = strconv.Atoi(strings.TrimSpace(v))
+				}
+			}
+			if binding < 0 || binding > 7 {
+				t.Errorf("%s (%s): storage block %q has no binding in 0..7", spec.file, spec.variant(), m[0])
+				continue
+			}
+			seen |= 1 << binding
+			readonly := strings.Contains(" "+m[2], " readonly ")
+			written := spec.writes&(1<<binding) != 0
+			switch {
+			case written && readonly:
+				t.Errorf("%s (%s): binding %d is in the write mask but declared readonly", spec.file, spec.variant(), binding)
+			case !written && !readonly:
+				t.Errorf("%s (%s): binding %d is not in the write mask (%08b) but not declared readonly", spec.file, spec.variant(), binding, spec.writes)
+			}
+		}
+		if spec.writes&^seen != 0 {
+			t.Errorf("%s (%s): write mask %08b names bindings the shader does not declare (%08b)", spec.file, spec.variant(), spec.writes, seen)
+		}
+	}
 }

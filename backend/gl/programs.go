@@ -16,6 +16,7 @@ type program struct {
 	locU   [maxUints]int32
 	locF   [maxFloats]int32
 	nu, nf int
+	writes uint8 // progSpec.writes
 }
 
 // buildProgram compiles and links one program from the embedded sources.
@@ -24,7 +25,9 @@ func buildProgram(s progSpec) (program, error) {
 	if err != nil {
 		return program{}, err
 	}
-	return compileProgram(s.file, s.variant(), src, s.uints, s.floats)
+	p, err := compileProgram(s.file, s.variant(), src, s.uints, s.floats)
+	p.writes = s.writes
+	return p, err
 }
 
 // compileProgram compiles and links a compute program. Errors carry the

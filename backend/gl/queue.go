@@ -10,9 +10,6 @@ package gl
 import (
 	"fmt"
 	"runtime"
-	"unsafe"
-
-	"github.com/go-gl/gl/v4.5-core/gl"
 )
 
 type opcode uint8
@@ -117,8 +114,7 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 	case opDispatch:
 		w.dispatch(c)
 	case opUpload, opUploadWait:
-		w.bufferUpdateBarrier()
-		gl.NamedBufferSubData(c.a, c.aOff, 4*len(c.data), unsafe.Pointer(&c.data[0]))
+		w.upload(c.a, c.aOff, c.data)
 		if c.op == opUpload && cap(c.data) <= maxPooled {
 			select {
 			case d.pool <- c.data:
@@ -127,21 +123,17 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 		}
 	case opDownload:
 		if len(c.data) > 0 {
-			w.bufferUpdateBarrier()
-			gl.GetNamedBufferSubData(c.a, c.aOff, 4*len(c.data), unsafe.Pointer(&c.data[0]))
+			w.download(c.data, c.a, c.aOff)
 		}
 		res.err = w.takeErr()
 	case opCopy:
-		w.bufferUpdateBarrier()
-		gl.CopyNamedBufferSubData(c.a, c.b, c.aOff, c.bOff, c.n)
+		w.copyBuffer(c.b, c.bOff, c.a, c.aOff, c.n)
 	case opFill:
-		w.bufferUpdateBarrier()
-		v := c.v
-		gl.ClearNamedBufferSubData(c.a, gl.R32F, c.aOff, c.n, gl.RED, gl.FLOAT, unsafe.Pointer(&v))
+		w.fill(c.a, c.aOff, c.n, c.v)
 	case opAlloc:
 		res.name, res.err = w.alloc(c.n)
 	case opRelease:
-		gl.DeleteBuffers(1, &c.a)
+		w.deleteBuffer(c.a)
 		delete(w.buffers, c.a)
 	case opSync:
 		w.fence()
@@ -155,36 +147,6 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 		stop = true
 	}
 	return res, reply, stop
-}
-
-func (w *worker) dispatch(c *command) {
-	p := &w.progs[c.prog]
-	gl.UseProgram(p.id)
-	for i := 0; i < int(c.nbufs); i++ {
-		b := c.bufs[i]
-		switch b.name {
-		case scratchBuf:
-			b.name = w.ensureScratch(int(c.scratch))
-		case errFlagBuf:
-			b.name = w.errFlag
-			w.gathered = true
-		}
-		if b.size == 0 {
-			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(i), b.name)
-		} else {
-			gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(i), b.name, b.off, b.size)
-		}
-	}
-	for i := 0; i < p.nu; i++ {
-		gl.Uniform1ui(p.locU[i], c.u[i])
-	}
-	for i := 0; i < p.nf; i++ {
-		gl.Uniform1f(p.locF[i], c.f[i])
-	}
-	gl.DispatchCompute(c.groups[0], c.groups[1], c.groups[2])
-	// Any later dispatch may read what this one wrote.
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	w.dirty = true
 }
 
 // maxPooled is the largest Upload staging slice kept for reuse, and the

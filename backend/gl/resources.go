@@ -24,8 +24,9 @@ type worker struct {
 	scratch  uint32
 	scratchN int // floats
 	errFlag  uint32
-	gathered bool // a Gather ran since the error flag was last read
-	dirty    bool // a dispatch wrote since the last GL_BUFFER_UPDATE_BARRIER_BIT
+	gathered bool        // a Gather ran since the error flag was last read
+	dirty    bool        // a dispatch wrote since the last GL_BUFFER_UPDATE_BARRIER_BIT
+	trace    func(event) // tests: told of every GL call that orders memory
 	debug    *debugLog
 	debugKey uintptr
 	err      error // first deferred error
@@ -132,16 +133,6 @@ func (w *worker) fail(err error) {
 	}
 }
 
-// bufferUpdateBarrier makes shader writes visible to (and ordered before)
-// the buffer commands that follow: glNamedBufferSubData,
-// glGetNamedBufferSubData, glCopyNamedBufferSubData, glClear*.
-func (w *worker) bufferUpdateBarrier() {
-	if w.dirty {
-		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-		w.dirty = false
-	}
-}
-
 // ensureScratch returns the scratch buffer, grown to hold n floats. The
 // old one is deleted; GL keeps it alive for dispatches still using it.
 func (w *worker) ensureScratch(n int) uint32 {
@@ -150,7 +141,7 @@ func (w *worker) ensureScratch(n int) uint32 {
 	}
 	n = max(n, 2*w.scratchN, 1024)
 	if w.scratch != 0 {
-		gl.DeleteBuffers(1, &w.scratch)
+		w.deleteBuffer(w.scratch)
 	}
 	gl.CreateBuffers(1, &w.scratch)
 	gl.NamedBufferStorage(w.scratch, 4*n, nil, 0)
@@ -165,6 +156,7 @@ func (w *worker) alloc(n int) (uint32, error) {
 	gl.CreateBuffers(1, &name)
 	gl.NamedBufferStorage(name, n, nil, gl.DYNAMIC_STORAGE_BIT)
 	// A freshly created buffer: no shader wrote it, no barrier needed.
+	w.note(evWrite, name, 0, n)
 	gl.ClearNamedBufferData(name, gl.R32F, gl.RED, gl.FLOAT, nil)
 	if e := gl.GetError(); e != gl.NO_ERROR {
 		gl.DeleteBuffers(1, &name)
@@ -215,11 +207,12 @@ func (w *worker) takeErr() error {
 	w.collectGLErrors()
 	if w.gathered {
 		w.gathered = false
-		w.bufferUpdateBarrier()
 		var flag uint32
+		w.bufferCommand(evRead, w.errFlag, 0, 4)
 		gl.GetNamedBufferSubData(w.errFlag, 0, 4, unsafe.Pointer(&flag))
 		if flag != 0 {
 			w.fail(backend.ErrBadIndex)
+			w.bufferCommand(evWrite, w.errFlag, 0, 4)
 			gl.ClearNamedBufferData(w.errFlag, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 		}
 	}

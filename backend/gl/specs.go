@@ -91,6 +91,7 @@ type progSpec struct {
 	defs   []string // "NAME VALUE"
 	uints  []string
 	floats []string
+	writes uint8 // the storage bindings the shader may write: bit i for binding i
 }
 
 func (s progSpec) variant() string {
@@ -106,32 +107,33 @@ func progSpecs() map[progID]progSpec {
 	elemAct := []string{"n", "act"}
 	alpha := []string{"alpha"}
 	m := map[progID]progSpec{
-		progActivate:       {file: "activation.comp", defs: []string{"GRAD 0"}, uints: elemAct, floats: alpha},
-		progActivationGrad: {file: "activation.comp", defs: []string{"GRAD 1"}, uints: elemAct, floats: alpha},
-		progAddBias:        {file: "bias.comp", uints: []string{"n", "cols", "act"}, floats: alpha},
-		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols"}},
-		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols"}},
-		progSumScalar:      {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}},
-		progGather:         {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}},
-		progSGD:            {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}},
-		progSGDMomentum:    {file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}},
-		progAdam:           {file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}},
+		progActivate:       {file: "activation.comp", defs: []string{"GRAD 0"}, uints: elemAct, floats: alpha, writes: 1},
+		progActivationGrad: {file: "activation.comp", defs: []string{"GRAD 1"}, uints: elemAct, floats: alpha, writes: 1},
+		progAddBias:        {file: "bias.comp", uints: []string{"n", "cols", "act"}, floats: alpha, writes: 1},
+		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols"}, writes: 1},
+		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols"}, writes: 1},
+		progSumScalar:      {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, writes: 1},
+		progGather:         {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2},
+		progSGD:            {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}, writes: 1},
+		progSGDMomentum:    {file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}, writes: 1 | 1<<2},
+		progAdam:           {file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}, writes: 1 | 1<<2 | 1<<3},
 	}
 	rowProgs := []struct {
-		id   progID
-		file string
-		def  string
+		id     progID
+		file   string
+		def    string
+		writes uint8
 	}{
-		{progSoftmax, "softmax.comp", "GRAD 0"},
-		{progSoftmaxGrad, "softmax.comp", "GRAD 1"},
-		{progCrossEntropy, "loss.comp", "MODE 0"},
-		{progMSE, "loss.comp", "MODE 1"},
-		{progArgMax, "argmax.comp", "MODE 0"},
-		{progCountCorrect, "argmax.comp", "MODE 1"},
+		{progSoftmax, "softmax.comp", "GRAD 0", 1},
+		{progSoftmaxGrad, "softmax.comp", "GRAD 1", 1},
+		{progCrossEntropy, "loss.comp", "MODE 0", 1 | 1<<1},
+		{progMSE, "loss.comp", "MODE 1", 1 | 1<<1},
+		{progArgMax, "argmax.comp", "MODE 0", 1},
+		{progCountCorrect, "argmax.comp", "MODE 1", 1},
 	}
 	for _, r := range rowProgs {
-		m[r.id] = progSpec{file: r.file, defs: []string{r.def, "G 1", "RPW 64"}, uints: rowU}
-		m[r.id+1] = progSpec{file: r.file, defs: []string{r.def, "G 64", "RPW 1"}, uints: rowU}
+		m[r.id] = progSpec{file: r.file, defs: []string{r.def, "G 1", "RPW 64"}, uints: rowU, writes: r.writes}
+		m[r.id+1] = progSpec{file: r.file, defs: []string{r.def, "G 64", "RPW 1"}, uints: rowU, writes: r.writes}
 	}
 	for v, t := range gemmTiles {
 		for ta := 0; ta < 2; ta++ {
@@ -144,7 +146,8 @@ func progSpecs() map[progID]progSpec {
 						fmt.Sprintf("TM %d", t.TM), fmt.Sprintf("TN %d", t.TN),
 						fmt.Sprintf("TX %d", t.BN/t.TN), fmt.Sprintf("TY %d", t.BM/t.TM),
 					},
-					uints: []string{"M", "N", "K"},
+					uints:  []string{"M", "N", "K"},
+					writes: 1,
 				}
 			}
 		}
