@@ -22,12 +22,14 @@ func (w *worker) memoryBarrier(bits uint32) {
 }
 
 // bufferCommand prepares a buffer command (kind evRead or evWrite) on
-// bytes [off, off+n) of buffer name: shader writes must be made visible to
-// it, and ordered before it, with GL_BUFFER_UPDATE_BARRIER_BIT.
+// bytes [off, off+n) of buffer name: shader writes to those bytes must be
+// made visible to it, and ordered before it, with
+// GL_BUFFER_UPDATE_BARRIER_BIT.
 func (w *worker) bufferCommand(kind eventKind, name uint32, off, n int) {
-	if w.dirty {
+	a := [1]access{{span: span{name, off, off + n}, write: true}}
+	if w.unflushed.conflicts(a[:]) {
 		w.memoryBarrier(barrierBufferUpdate)
-		w.dirty = false
+		w.unflushed.reset()
 	}
 	w.note(kind, name, off, n)
 }
@@ -70,6 +72,8 @@ func (w *worker) fill(name uint32, off, n int, v float32) {
 // dispatches that use it have run.
 func (w *worker) deleteBuffer(name uint32) {
 	gl.DeleteBuffers(1, &name)
+	w.unbarriered.forget(name)
+	w.unflushed.forget(name)
 	if w.trace != nil {
 		a := [1]access{{span: span{name: name}}}
 		w.trace(event{kind: evDelete, acc: a[:]})
@@ -97,7 +101,22 @@ func (w *worker) dispatch(c *command) {
 			gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(i), b.name, b.off, b.size)
 			end = b.off + b.size
 		}
-		acc[i] = access{span: span{b.name, b.off, end}, write: p.writes&(1<<i) != 0}
+		bit := uint8(1) << i
+		acc[i] = access{span: span{b.name, b.off, end}, write: p.writes&bit != 0, atomic: p.atomics&bit != 0}
+	}
+	// Wait for the earlier dispatches this one depends on.
+	if w.unbarriered.conflicts(acc[:c.nbufs]) || !w.unbarriered.add(acc[:c.nbufs]) {
+		w.memoryBarrier(barrierShaderStorage)
+		w.unbarriered.reset()
+		w.unbarriered.add(acc[:c.nbufs])
+	}
+	for _, a := range acc[:c.nbufs] {
+		if a.write && !w.unflushed.add([]access{a}) {
+			// No room: treat every buffer as written (a barrier
+			// before the next buffer command of any kind).
+			w.unflushed.reset()
+			w.unflushed.add([]access{{span: span{name: anyBuffer, end: wholeBuffer}, write: true}})
+		}
 	}
 	for i := 0; i < p.nu; i++ {
 		gl.Uniform1ui(p.locU[i], c.u[i])
@@ -109,7 +128,4 @@ func (w *worker) dispatch(c *command) {
 	if w.trace != nil {
 		w.trace(event{kind: evDispatch, prog: c.prog, acc: acc[:c.nbufs]})
 	}
-	// Any later dispatch may read what this one wrote.
-	w.memoryBarrier(barrierShaderStorage)
-	w.dirty = true
 }

@@ -39,36 +39,57 @@
 //
 // # Synchronisation
 //
-// On a real GPU, dispatches run asynchronously and shader writes to
-// storage buffers are incoherent; llvmpipe runs them one after another, so
-// tests on it cannot catch a missing barrier. The rules, by review:
+// On a real GPU, dispatches without a barrier between them may run at the
+// same time, and shader writes to storage buffers are incoherent; llvmpipe
+// runs dispatches one after another, so no test on it can see a missing
+// barrier. The device therefore places barriers by rules, tracked per
+// buffer range (the bytes each storage binding covers), and
+// TestCommandStream checks the rules on the GL calls of real training
+// steps, recorded through a trace hook in the worker (worker.trace; one
+// nil check per call when off). Each program's write mask (progSpec.writes,
+// checked against its readonly declarations by glslangValidator in
+// TestShadersWriteMasks) says which of its bindings it may write.
 //
-//   - Shader → shader: every glDispatchCompute is followed by
-//     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT), so any later dispatch
-//     sees its writes (and, as drivers implement the barrier, does not
-//     overtake it: write-after-read on a reused buffer is ordered too).
-//   - Shader → buffer commands: before glGetNamedBufferSubData (Download,
+//   - Shader → shader. The worker remembers every range that dispatches
+//     read or wrote since the last glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT).
+//     A dispatch waits behind that barrier when it reads or writes a range
+//     an earlier one wrote (read-after-write, write-after-write), or writes
+//     a range an earlier one read (write-after-read: without the barrier
+//     the two may overlap in time and the earlier one read the new
+//     values). A barrier orders every earlier dispatch, so the record is
+//     then cleared. Dispatches that only read the same data (the two
+//     Gathers of a step reading the indices; dW, SumRows and dX reading
+//     dY) or write disjoint ranges of one buffer (the gradients of all
+//     layers, slices of one tensor) get no barrier between them. Two
+//     dispatches that update the same words only with atomic functions
+//     (Gather's error flag, atomicOr) need no order either
+//     (progSpec.atomics). With more accesses than it can remember
+//     (maxHazards) the worker issues the barrier early.
+//   - Shader → buffer commands. Before glGetNamedBufferSubData (Download,
 //     the Gather error flag), glNamedBufferSubData (Upload),
-//     glCopyNamedBufferSubData (Copy) or glClearNamedBuffer(Sub)Data (Fill,
-//     resetting the error flag) on a buffer a shader may have written, the
-//     device issues
-//     glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT); it tracks whether any
-//     dispatch ran since the last such barrier and skips it otherwise.
-//   - Buffer commands → shaders: writes by glNamedBufferSubData,
-//     glCopyNamedBufferSubData and glClearNamedBuffer(Sub)Data are ordered
-//     before later dispatches by GL itself; no barrier is needed. Likewise a
-//     buffer command that overwrites data an earlier dispatch reads waits
-//     for that dispatch (GL orders API writes after prior reads).
+//     glCopyNamedBufferSubData (Copy, both ends) or
+//     glClearNamedBuffer(Sub)Data (Fill, resetting the error flag) on a
+//     range a dispatch wrote since the last
+//     glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT), the worker issues
+//     that barrier, so the command sees the writes and a buffer write
+//     lands after them.
+//   - Buffer commands → shaders, and buffer writes after shader reads:
+//     GL orders buffer commands with the dispatches around them itself
+//     (only shader writes are incoherent), so no barrier is needed.
 //   - Host ← GPU: glGetNamedBufferSubData returns only once the data is
 //     there. Sync waits with glFenceSync/glClientWaitSync (flushing), never
 //     glFinish. Close fences before deleting anything.
 //   - Deleting a buffer (Release, growing the scratch buffer) while queued
 //     dispatches still use it is safe: GL keeps the storage until they end.
+//     The worker forgets the deleted buffer's ranges, since GL may reuse
+//     its name for a new buffer.
 //   - Aliasing allowed by the Device contract (y = x in AddBias and
-//     Activate, dx = dy, dLogits = logits, dPred = pred) binds one buffer
-//     twice; no block is declared restrict, and each invocation reads an
-//     element before it writes it, with row reductions finished (barrier())
-//     before any element of the row is written.
+//     Activate, dx = dy, dLogits = logits, dPred = pred) binds one range
+//     twice, once readonly; no block is declared restrict, so compilers
+//     must assume the aliasing, and every invocation reads an element
+//     before it writes it, and only it writes that element, with row
+//     reductions finished (barrier()) before any element of the row is
+//     written.
 //
 // # Memory and reductions
 //

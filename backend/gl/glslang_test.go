@@ -118,6 +118,9 @@ func TestShadersWriteMasks(t *testing.T) {
 				t.Errorf("%s (%s): binding %d is not in the write mask (%08b) but not declared readonly", spec.file, spec.variant(), binding, spec.writes)
 			}
 		}
+		if spec.atomics&^spec.writes != 0 {
+			t.Errorf("%s (%s): atomic bindings %08b are not all in the write mask %08b", spec.file, spec.variant(), spec.atomics, spec.writes)
+		}
 		if spec.writes&^seen != 0 {
 			t.Errorf("%s (%s): write mask %08b names bindings the shader does not declare (%08b)", spec.file, spec.variant(), spec.writes, seen)
 		}

@@ -12,11 +12,12 @@ import (
 // program is a linked compute program and its uniform locations (-1 for
 // uniforms the compiler dropped; GL ignores those).
 type program struct {
-	id     uint32
-	locU   [maxUints]int32
-	locF   [maxFloats]int32
-	nu, nf int
-	writes uint8 // progSpec.writes
+	id      uint32
+	locU    [maxUints]int32
+	locF    [maxFloats]int32
+	nu, nf  int
+	writes  uint8 // progSpec.writes
+	atomics uint8 // progSpec.atomics
 }
 
 // buildProgram compiles and links one program from the embedded sources.
@@ -26,7 +27,7 @@ func buildProgram(s progSpec) (program, error) {
 		return program{}, err
 	}
 	p, err := compileProgram(s.file, s.variant(), src, s.uints, s.floats)
-	p.writes = s.writes
+	p.writes, p.atomics = s.writes, s.atomics
 	return p, err
 }
 

@@ -24,12 +24,15 @@ type worker struct {
 	scratch  uint32
 	scratchN int // floats
 	errFlag  uint32
-	gathered bool        // a Gather ran since the error flag was last read
-	dirty    bool        // a dispatch wrote since the last GL_BUFFER_UPDATE_BARRIER_BIT
-	trace    func(event) // tests: told of every GL call that orders memory
-	debug    *debugLog
-	debugKey uintptr
-	err      error // first deferred error
+	gathered bool // a Gather ran since the error flag was last read
+	// unbarriered: what dispatches accessed since the last
+	// GL_SHADER_STORAGE_BARRIER_BIT; unflushed: what they wrote since the
+	// last GL_BUFFER_UPDATE_BARRIER_BIT.
+	unbarriered, unflushed hazards
+	trace                  func(event) // tests: told of every GL call that orders memory
+	debug                  *debugLog
+	debugKey               uintptr
+	err                    error // first deferred error
 }
 
 func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (err error) {

@@ -92,6 +92,10 @@ type progSpec struct {
 	uints  []string
 	floats []string
 	writes uint8 // the storage bindings the shader may write: bit i for binding i
+	// atomics are the written bindings the shader only updates with
+	// atomic functions (atomicOr…): dispatches doing that to the same
+	// words need no barrier between them.
+	atomics uint8
 }
 
 func (s progSpec) variant() string {
@@ -113,7 +117,7 @@ func progSpecs() map[progID]progSpec {
 		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols"}, writes: 1},
 		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols"}, writes: 1},
 		progSumScalar:      {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, writes: 1},
-		progGather:         {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2},
+		progGather:         {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2, atomics: 1 << 2},
 		progSGD:            {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}, writes: 1},
 		progSGDMomentum:    {file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}, writes: 1 | 1<<2},
 		progAdam:           {file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}, writes: 1 | 1<<2 | 1<<3},

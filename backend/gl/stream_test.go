@@ -107,7 +107,11 @@ func TestCommandStream(t *testing.T) {
 			}
 			d2, s2, u2 := streamCounts(two)
 			d3, s3, u3 := streamCounts(three)
-			t.Logf("one training step: %d dispatches, %d shader-storage barriers, %d buffer-update barriers", d3-d2, s3-s2, u3-u2)
+			dispatches, storage, update := d3-d2, s3-s2, u3-u2
+			t.Logf("one training step: %d dispatches, %d shader-storage barriers, %d buffer-update barriers", dispatches, storage, update)
+			if storage >= dispatches || update > 0 {
+				t.Errorf("one training step: %d shader-storage barriers for %d dispatches and %d buffer-update barriers; want barriers only between dependent dispatches, and none before buffer commands", storage, dispatches, update)
+			}
 		})
 	}
 }

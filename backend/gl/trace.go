@@ -24,16 +24,22 @@ type span struct {
 // wholeBuffer is the end of a span that runs to the end of its buffer.
 const wholeBuffer = math.MaxInt
 
+// anyBuffer, as a span's name, stands for every buffer (GL never names a
+// buffer 0).
+const anyBuffer = 0
+
 // overlaps reports whether a and b share a byte of one buffer.
 func (a span) overlaps(b span) bool {
-	return a.name == b.name && a.off < b.end && b.off < a.end
+	return (a.name == b.name || a.name == anyBuffer || b.name == anyBuffer) && a.off < b.end && b.off < a.end
 }
 
 // access is a span a dispatch binds, and whether the dispatch may write it
-// (a written binding may be read too).
+// (a written binding may be read too), or only updates it with atomic
+// operations (which need no order among themselves).
 type access struct {
 	span
-	write bool
+	write  bool
+	atomic bool // write is set too
 }
 
 // eventKind says what a traced GL call did.
