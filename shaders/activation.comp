@@ -3,11 +3,11 @@
 //
 // GRAD 0: y[i] = f(x[i])                      bindings 0 y, 1 x
 // GRAD 1: dx[i] = dy[i]·f'(x[i]), from x or y bindings 0 dx, 1 dy, 2 x, 3 y
-// f is chosen by the uniform act (a backend.ActivationKind, see
-// activation.glsl) with parameter alpha. Outputs may alias inputs (y = x,
-// dx = dy): each invocation reads its element before writing it. The
-// input the activation does not read is bound to some other buffer.
-// Uniforms: n, act; float alpha.
+// f is ACT (see activation.glsl), with parameter alpha. Outputs may alias
+// inputs (y = x, dx = dy): each invocation reads its element before
+// writing it. The input the activation does not read is bound to some
+// other buffer.
+// Uniforms: n; float alpha.
 #ifndef GRAD
 #define GRAD 0
 #endif
@@ -20,16 +20,15 @@ layout(std430, binding = 2) readonly buffer In2 { float in2[]; };
 layout(std430, binding = 3) readonly buffer In3 { float in3[]; };
 #endif
 uniform uint n;
-uniform uint act;
 uniform float alpha;
 
 void main() {
     uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
     for (uint i = gl_GlobalInvocationID.x; i < n; i += stride) {
 #if GRAD
-        outv[i] = act_df(act, alpha, in2[i], in3[i], in1[i]);
+        outv[i] = act_df(alpha, in2[i], in3[i], in1[i]);
 #else
-        outv[i] = act_f(act, alpha, in1[i]);
+        outv[i] = act_f(alpha, in1[i]);
 #endif
     }
 }

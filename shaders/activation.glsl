@@ -31,23 +31,49 @@ float phi_cdf(float x) {
     return x >= 0.0 ? 1.0 - q : q;
 }
 
+// ACT selects the activation at compile time (each kind is a program
+// variant, so a shader carries only its own function: CPU emulations such
+// as llvmpipe run every branch of an if); it defaults to the identity.
+#ifndef ACT
+#define ACT ACT_IDENTITY
+#endif
+
 // act_f returns f(x).
-float act_f(uint kind, float alpha, float x) {
-    if (kind == ACT_RELU) return max(x, 0.0);
-    if (kind == ACT_LEAKY_RELU) return x > 0.0 ? x : alpha * x;
-    if (kind == ACT_SIGMOID) return 1.0 / (1.0 + exp(-x));
-    if (kind == ACT_TANH) return tanh_s(x);
-    if (kind == ACT_GELU) return x * phi_cdf(x);
+float act_f(float alpha, float x) {
+#if ACT == ACT_IDENTITY
     return x;
+#elif ACT == ACT_RELU
+    return max(x, 0.0);
+#elif ACT == ACT_LEAKY_RELU
+    return x > 0.0 ? x : alpha * x;
+#elif ACT == ACT_SIGMOID
+    return 1.0 / (1.0 + exp(-x));
+#elif ACT == ACT_TANH
+    return tanh_s(x);
+#elif ACT == ACT_GELU
+    return x * phi_cdf(x);
+#else
+#error activation.glsl has no code for this ACT
+#endif
 }
 
 // act_df returns dy·f'(x), from the input x or the output y = f(x),
-// whichever the kind reads (backend.Activation.GradNeedsInput).
-float act_df(uint kind, float alpha, float x, float y, float dy) {
-    if (kind == ACT_RELU) return y > 0.0 ? dy : 0.0;
-    if (kind == ACT_LEAKY_RELU) return x > 0.0 ? dy : alpha * dy;
-    if (kind == ACT_SIGMOID) return dy * (y * (1.0 - y));
-    if (kind == ACT_TANH) return dy * (1.0 - y * y);
-    if (kind == ACT_GELU) return dy * (phi_cdf(x) + x * 0.39894228040143268 * exp(-0.5 * x * x));
+// whichever the kind reads (backend.Activation.GradNeedsInput); the other
+// is ignored.
+float act_df(float alpha, float x, float y, float dy) {
+#if ACT == ACT_IDENTITY
     return dy;
+#elif ACT == ACT_RELU
+    return y > 0.0 ? dy : 0.0;
+#elif ACT == ACT_LEAKY_RELU
+    return x > 0.0 ? dy : alpha * dy;
+#elif ACT == ACT_SIGMOID
+    return dy * (y * (1.0 - y));
+#elif ACT == ACT_TANH
+    return dy * (1.0 - y * y);
+#elif ACT == ACT_GELU
+    return dy * (phi_cdf(x) + x * 0.39894228040143268 * exp(-0.5 * x * x));
+#else
+#error activation.glsl has no code for this ACT
+#endif
 }

@@ -16,9 +16,9 @@ func (d *Device) Activate(y, x *backend.Tensor, act backend.Activation) {
 			d.copy(y, x)
 		}
 	case act.Kind == backend.KindSoftmax:
-		d.rowwise(progSoftmax, y.Rows(), y.Cols(), yb, xb)
+		d.rowwise(famSoftmax, y.Rows(), y.Cols(), yb, xb)
 	default:
-		d.elementwise(progActivate, y.Len(), []binding{yb, xb}, []uint32{uint32(y.Len()), uint32(act.Kind)}, []float32{act.Alpha})
+		d.elementwise(progKey{fam: famActivate, act: act.Kind}, y.Len(), []binding{yb, xb}, []uint32{uint32(y.Len())}, []float32{act.Alpha})
 	}
 }
 
@@ -44,8 +44,8 @@ func (d *Device) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activa
 			d.copy(dx, dy)
 		}
 	case act.Kind == backend.KindSoftmax:
-		d.rowwise(progSoftmaxGrad, dx.Rows(), dx.Cols(), dxb, yb, dyb)
+		d.rowwise(famSoftmaxGrad, dx.Rows(), dx.Cols(), dxb, yb, dyb)
 	default:
-		d.elementwise(progActivationGrad, dx.Len(), []binding{dxb, dyb, xb, yb}, []uint32{uint32(dx.Len()), uint32(act.Kind)}, []float32{act.Alpha})
+		d.elementwise(progKey{fam: famActivationGrad, act: act.Kind}, dx.Len(), []binding{dxb, dyb, xb, yb}, []uint32{uint32(dx.Len())}, []float32{act.Alpha})
 	}
 }

@@ -14,7 +14,7 @@ func (d *Device) CountCorrect(correct, pred, targets *backend.Tensor) {
 	if pred.Len() == 0 {
 		return
 	}
-	d.rowwise(progCountCorrect, pred.Rows(), pred.Cols(), scratch(pred.Rows()), pb, tb)
+	d.rowwise(famCountCorrect, pred.Rows(), pred.Cols(), scratch(pred.Rows()), pb, tb)
 	d.sumInto(cb, pred.Rows())
 }
 
@@ -29,6 +29,6 @@ func (d *Device) ArgMax(dst, src *backend.Tensor) {
 	case src.Cols() == 0:
 		d.fill(dst, 0)
 	default:
-		d.rowwise(progArgMax, src.Rows(), src.Cols(), db, sb)
+		d.rowwise(famArgMax, src.Rows(), src.Cols(), db, sb)
 	}
 }

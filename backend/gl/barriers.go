@@ -82,7 +82,10 @@ func (w *worker) deleteBuffer(name uint32) {
 
 // dispatch binds a dispatch command's buffers and uniforms and runs it.
 func (w *worker) dispatch(c *command) {
-	p := &w.progs[c.prog]
+	p := w.program(c.prog)
+	if p == nil {
+		return // the error is reported by the next Sync or Download
+	}
 	gl.UseProgram(p.id)
 	var acc [maxBindings]access
 	for i := 0; i < int(c.nbufs); i++ {

@@ -37,7 +37,7 @@ func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
 		}
 	}
 	c := command{
-		op: opDispatch, prog: progGather, nbufs: 3 + gatherChunks,
+		op: opDispatch, prog: progKey{fam: famGather}, nbufs: 3 + gatherChunks,
 		u:      [maxUints]uint32{uint32(dst.Rows()), uint32(cols), uint32(src.Rows()), uint32(offset), uint32(chunkRows)},
 		groups: [3]uint32{1, d.rowGroups(dst.Rows(), 4), 1},
 	}

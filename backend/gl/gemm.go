@@ -56,7 +56,7 @@ func (d *Device) MatMul(c, a, b *backend.Tensor, tA, tB backend.Transpose) {
 		panic(fmt.Sprintf("gl: MatMul: c %s needs %d×%d work groups, more than the driver's %d", c.Shape(), gx, gy, d.limits.maxGroups))
 	}
 	d.send(&command{
-		op: opDispatch, prog: gemmProg(v, transA, transB), nbufs: 3,
+		op: opDispatch, prog: gemmKey(v, transA, transB), nbufs: 3,
 		bufs:   [maxBindings]binding{cb, ab, bb},
 		u:      [maxUints]uint32{uint32(m), uint32(n), uint32(k)},
 		groups: [3]uint32{uint32(gx), uint32(gy), 1},

@@ -138,6 +138,25 @@ func TestShaderCompileError(t *testing.T) {
 	}
 }
 
+// TestAllProgramsBuild builds every program of the table on the device's
+// driver (the device itself builds each only when first needed).
+func TestAllProgramsBuild(t *testing.T) {
+	d := device(t)
+	keys, specs := sortedSpecs()
+	d.onThread(func() error {
+		for _, k := range keys {
+			p, err := buildProgram(specs[k])
+			if err != nil {
+				t.Errorf("%+v: %v", k, err)
+				continue
+			}
+			gl.DeleteProgram(p.id)
+		}
+		return nil
+	})
+	t.Logf("%d programs built", len(keys))
+}
+
 // TestDeferredError checks that a GL error raised by a queued command is
 // reported by the next Sync, once.
 func TestDeferredError(t *testing.T) {
@@ -342,9 +361,6 @@ func TestGemmTiles(t *testing.T) {
 				t.Errorf("%+v: %d bytes of shared memory, more than GL guarantees", g, shared)
 			}
 		}
-	}
-	if len(gemmTiles) > 3 || int(progGemm)+4*len(gemmTiles) > numProgs {
-		t.Errorf("numProgs leaves no room for %d GEMM variants", len(gemmTiles))
 	}
 }
 

@@ -29,15 +29,15 @@ func glslang(t *testing.T) string {
 	return path
 }
 
-// sortedSpecs returns the program table in program order.
-func sortedSpecs() ([]progID, map[progID]progSpec) {
+// sortedSpecs returns the program table and its keys in a fixed order.
+func sortedSpecs() ([]progKey, map[progKey]progSpec) {
 	specs := progSpecs()
-	ids := make([]progID, 0, len(specs))
-	for id := range specs {
-		ids = append(ids, id)
+	keys := make([]progKey, 0, len(specs))
+	for k := range specs {
+		keys = append(keys, k)
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids, specs
+	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	return keys, specs
 }
 
 // TestShadersGlslang compiles and links the full source of every program
@@ -49,14 +49,14 @@ func TestShadersGlslang(t *testing.T) {
 	bin := glslang(t)
 	dir := t.TempDir()
 	ids, specs := sortedSpecs()
-	for _, id := range ids {
+	for n, id := range ids {
 		spec := specs[id]
 		src, err := spec.source()
 		if err != nil {
-			t.Errorf("program %d: %v", id, err)
+			t.Errorf("program %+v: %v", id, err)
 			continue
 		}
-		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", id, spec.file))
+		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", n, spec.file))
 		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -81,13 +81,13 @@ func TestShadersWriteMasks(t *testing.T) {
 	bin := glslang(t)
 	dir := t.TempDir()
 	ids, specs := sortedSpecs()
-	for _, id := range ids {
+	for n, id := range ids {
 		spec := specs[id]
 		src, err := spec.source()
 		if err != nil {
-			t.Fatalf("program %d: %v", id, err)
+			t.Fatalf("program %+v: %v", id, err)
 		}
-		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", id, spec.file))
+		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", n, spec.file))
 		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}

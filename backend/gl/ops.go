@@ -23,7 +23,7 @@ func (d *Device) rowGroups(rows, rowsPerGroup int) uint32 {
 }
 
 // dispatch enqueues a program over the given work groups.
-func (d *Device) dispatch(prog progID, groups uint32, bufs []binding, u []uint32, f []float32) {
+func (d *Device) dispatch(prog progKey, groups uint32, bufs []binding, u []uint32, f []float32) {
 	c := command{op: opDispatch, prog: prog, nbufs: uint8(len(bufs)), groups: [3]uint32{groups, 1, 1}}
 	copy(c.bufs[:], bufs)
 	copy(c.u[:], u)
@@ -32,7 +32,7 @@ func (d *Device) dispatch(prog progID, groups uint32, bufs []binding, u []uint32
 }
 
 // elementwise enqueues an element-wise program over n elements.
-func (d *Device) elementwise(prog progID, n int, bufs []binding, u []uint32, f []float32) {
+func (d *Device) elementwise(prog progKey, n int, bufs []binding, u []uint32, f []float32) {
 	if n > 0 {
 		d.dispatch(prog, d.groups1D(n), bufs, u, f)
 	}

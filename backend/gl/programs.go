@@ -20,6 +20,27 @@ type program struct {
 	atomics uint8 // progSpec.atomics
 }
 
+// program returns the program of key k, building it the first time. It
+// returns nil, and records the error for the next Sync or Download, when
+// the program does not build.
+func (w *worker) program(k progKey) *program {
+	if p := w.progs[k]; p != nil {
+		return p
+	}
+	spec, ok := w.specs[k]
+	if !ok {
+		w.fail(fmt.Errorf("no program %+v", k))
+		return nil
+	}
+	p, err := buildProgram(spec)
+	if err != nil {
+		w.fail(err)
+		return nil
+	}
+	w.progs[k] = &p
+	return &p
+}
+
 // buildProgram compiles and links one program from the embedded sources.
 func buildProgram(s progSpec) (program, error) {
 	src, err := s.source()

@@ -51,7 +51,7 @@ type binding struct {
 // so enqueueing an op allocates nothing.
 type command struct {
 	op      opcode
-	prog    progID
+	prog    progKey
 	nbufs   uint8
 	bufs    [maxBindings]binding // shader storage bindings 0..nbufs-1
 	u       [maxUints]uint32     // uint uniforms, in the program's order

@@ -16,10 +16,10 @@ func (d *Device) SumRows(dst, src *backend.Tensor) {
 	case src.Rows() == 0:
 		d.fill(dst, 0)
 	case d.softwareKernels():
-		d.dispatch(progSumRowsSerial, d.rowGroups(src.Cols(), 64), []binding{db, sb},
+		d.dispatch(progKey{fam: famSumRowsSerial}, d.rowGroups(src.Cols(), 64), []binding{db, sb},
 			[]uint32{uint32(src.Rows()), uint32(src.Cols())}, nil)
 	default:
-		d.dispatch(progSumRows, d.rowGroups(src.Cols(), 32), []binding{db, sb},
+		d.dispatch(progKey{fam: famSumRows}, d.rowGroups(src.Cols(), 32), []binding{db, sb},
 			[]uint32{uint32(src.Rows()), uint32(src.Cols())}, nil)
 	}
 }
@@ -30,7 +30,7 @@ func scratch(n int) binding { return binding{name: scratchBuf, size: 4 * n} }
 // sumInto enqueues acc[0] += Σ scratch[0..n).
 func (d *Device) sumInto(acc binding, n int) {
 	d.send(&command{
-		op: opDispatch, prog: progSumScalar, nbufs: 2,
+		op: opDispatch, prog: progKey{fam: famSumScalar}, nbufs: 2,
 		bufs:    [maxBindings]binding{acc, scratch(n)},
 		u:       [maxUints]uint32{uint32(n)},
 		groups:  [3]uint32{1, 1, 1},

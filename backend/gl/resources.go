@@ -18,9 +18,9 @@ import (
 // worker is the state owned by the context's goroutine.
 type worker struct {
 	ctx      glContext
-	progs    [numProgs]program
-	built    []progID
-	buffers  map[uint32]struct{} // live tensor buffers, freed at Close
+	specs    map[progKey]progSpec // every program the device may build
+	progs    map[progKey]*program // those built so far
+	buffers  map[uint32]struct{}  // live tensor buffers, freed at Close
 	scratch  uint32
 	scratchN int // floats
 	errFlag  uint32
@@ -90,14 +90,8 @@ func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (
 	if lim.maxSSBO <= 0 || lim.maxGroups == 0 {
 		return fmt.Errorf("%s reports no shader storage or compute limits", renderer)
 	}
-	for id, spec := range progSpecs() {
-		p, err := buildProgram(spec)
-		if err != nil {
-			return err
-		}
-		w.progs[id] = p
-		w.built = append(w.built, id)
-	}
+	w.specs = progSpecs()
+	w.progs = map[progKey]*program{}
 	w.buffers = map[uint32]struct{}{}
 	gl.CreateBuffers(1, &w.errFlag)
 	gl.NamedBufferStorage(w.errFlag, 4, nil, gl.DYNAMIC_STORAGE_BIT)
@@ -114,10 +108,10 @@ func (w *worker) close() {
 		gl.DeleteBuffers(1, &name)
 	}
 	w.buffers = nil
-	for _, id := range w.built {
-		gl.DeleteProgram(w.progs[id].id)
+	for _, p := range w.progs {
+		gl.DeleteProgram(p.id)
 	}
-	w.built = nil
+	w.progs = nil
 	if w.scratch != 0 {
 		gl.DeleteBuffers(1, &w.scratch)
 	}

@@ -13,48 +13,56 @@ import (
 	"github.com/glnn/glnn/shaders"
 )
 
-// progID indexes the device's compiled programs.
-type progID uint8
+// family is a shader family the device dispatches: a shader file, or one
+// mode of it.
+type family uint8
 
-// The programs. Row-wise kernels come in pairs: +0 runs one invocation per
-// row (G=1, narrow rows), +1 a work group of 64 per row (G=64, wide rows).
+// The families. Row-wise ones (softmax, losses, arg-max) come in a narrow
+// form (one invocation per row, G=1) and a wide one (a work group per row,
+// G=64), chosen by row length (progKey.wide).
 const (
-	progActivate progID = iota
-	progActivationGrad
-	progAddBias
-	progSoftmax // +1: G=64
-	_
-	progSoftmaxGrad // +1: G=64
-	_
-	progCrossEntropy // +1: G=64
-	_
-	progMSE // +1: G=64
-	_
-	progArgMax // +1: G=64
-	_
-	progCountCorrect // +1: G=64
-	_
-	progSumRows
-	progSumRowsSerial
-	progSumScalar
-	progGather
-	progSGD
-	progSGDMomentum
-	progAdam
-	progGemm // + variant·4 + transA·2 + transB
+	famActivate       family = iota // activation.comp, GRAD 0; one program per element-wise kind
+	famActivationGrad               // activation.comp, GRAD 1; likewise
+	famAddBias                      // bias.comp; likewise
+	famSoftmax                      // softmax.comp, GRAD 0
+	famSoftmaxGrad                  // softmax.comp, GRAD 1
+	famCrossEntropy                 // loss.comp, MODE 0
+	famMSE                          // loss.comp, MODE 1
+	famArgMax                       // argmax.comp, MODE 0
+	famCountCorrect                 // argmax.comp, MODE 1
+	famSumRows                      // reduce.comp, MODE 0 (shared memory)
+	famSumRowsSerial                // reduce.comp, MODE 2 (one invocation per column)
+	famSumScalar                    // reduce.comp, MODE 1
+	famGather                       // gather.comp
+	famSGD                          // optimizer.comp, MODE 0
+	famSGDMomentum                  // optimizer.comp, MODE 1
+	famAdam                         // optimizer.comp, MODE 2
+	famGemm                         // gemm.comp
 )
+
+// progKey names one program: a family and its variant. Fields a family
+// does not use are zero. It is a comparable value, so commands carry it
+// and the worker finds (or builds) the program in a map.
+type progKey struct {
+	fam  family
+	act  backend.ActivationKind // the activation of an element-wise variant
+	wide bool                   // row-wise: a work group per row
+	tile uint8                  // GEMM: index into gemmTiles
+	tA   bool                   // GEMM: op(a) = aᵀ
+	tB   bool                   // GEMM: op(b) = bᵀ
+}
 
 // wideRow is the row length from which row-wise kernels use a work group
 // per row instead of an invocation per row.
 const wideRow = 64
 
-// rowVariant returns the offset of the program for rows of cols values and
-// how many rows one work group handles.
-func rowVariant(cols int) (off progID, rowsPerGroup int) {
+// rowKey returns the program of a row-wise family for rows of cols
+// values, and how many rows one of its work groups handles.
+func rowKey(fam family, cols int) (k progKey, rowsPerGroup int) {
 	if cols > wideRow {
-		return 1, 1
+		return progKey{fam: fam, wide: true}, 1
 	}
-	return 0, 64
+	return progKey{fam: fam}, 64
 }
 
 // gemmTile describes a GEMM kernel variant: a BM×BN block of c per work
@@ -81,8 +89,6 @@ const (
 	gemmRegister = 2
 )
 
-const numProgs = int(progGemm) + 4*3 // room for up to three tile variants
-
 // progSpec says how to build one program: a shader file, the #defines of
 // its variant, and its uniforms in the order commands supply them (uint
 // uniforms first, then float ones).
@@ -105,44 +111,60 @@ func (s progSpec) variant() string {
 	return strings.Join(s.defs, ", ")
 }
 
-// progSpecs lists every program the device compiles when it opens.
-func progSpecs() map[progID]progSpec {
+// elementwiseKinds are the activation kinds with element-wise variants.
+func elementwiseKinds() []backend.ActivationKind {
+	var ks []backend.ActivationKind
+	for _, k := range backend.Kinds() {
+		if (backend.Activation{Kind: k}).Elementwise() {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// progSpecs lists every program the device may build (it builds each the
+// first time a command needs it).
+func progSpecs() map[progKey]progSpec {
 	rowU := []string{"rows", "cols"}
-	elemAct := []string{"n", "act"}
 	alpha := []string{"alpha"}
-	m := map[progID]progSpec{
-		progActivate:       {file: "activation.comp", defs: []string{"GRAD 0"}, uints: elemAct, floats: alpha, writes: 1},
-		progActivationGrad: {file: "activation.comp", defs: []string{"GRAD 1"}, uints: elemAct, floats: alpha, writes: 1},
-		progAddBias:        {file: "bias.comp", uints: []string{"n", "cols", "act"}, floats: alpha, writes: 1},
-		progSumRows:        {file: "reduce.comp", defs: []string{"MODE 0"}, uints: []string{"rows", "cols"}, writes: 1},
-		progSumRowsSerial:  {file: "reduce.comp", defs: []string{"MODE 2"}, uints: []string{"rows", "cols"}, writes: 1},
-		progSumScalar:      {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, writes: 1},
-		progGather:         {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2, atomics: 1 << 2},
-		progSGD:            {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}, writes: 1},
-		progSGDMomentum:    {file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}, writes: 1 | 1<<2},
-		progAdam:           {file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}, writes: 1 | 1<<2 | 1<<3},
+	m := map[progKey]progSpec{
+		{fam: famSumRows}:       {file: "reduce.comp", defs: []string{"MODE 0"}, uints: rowU, writes: 1},
+		{fam: famSumRowsSerial}: {file: "reduce.comp", defs: []string{"MODE 2"}, uints: rowU, writes: 1},
+		{fam: famSumScalar}:     {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, writes: 1},
+		{fam: famGather}:        {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2, atomics: 1 << 2},
+		{fam: famSGD}:           {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}, writes: 1},
+		{fam: famSGDMomentum}:   {file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}, writes: 1 | 1<<2},
+		{fam: famAdam}:          {file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}, writes: 1 | 1<<2 | 1<<3},
+	}
+	for _, k := range elementwiseKinds() {
+		act := actDefine(k)
+		if k != backend.KindIdentity { // Activate and ActivationGrad copy for the identity
+			m[progKey{fam: famActivate, act: k}] = progSpec{file: "activation.comp", defs: []string{"GRAD 0", act}, uints: []string{"n"}, floats: alpha, writes: 1}
+			m[progKey{fam: famActivationGrad, act: k}] = progSpec{file: "activation.comp", defs: []string{"GRAD 1", act}, uints: []string{"n"}, floats: alpha, writes: 1}
+		}
+		m[progKey{fam: famAddBias, act: k}] = progSpec{file: "bias.comp", defs: []string{act}, uints: []string{"n", "cols"}, floats: alpha, writes: 1}
 	}
 	rowProgs := []struct {
-		id     progID
+		fam    family
 		file   string
 		def    string
 		writes uint8
 	}{
-		{progSoftmax, "softmax.comp", "GRAD 0", 1},
-		{progSoftmaxGrad, "softmax.comp", "GRAD 1", 1},
-		{progCrossEntropy, "loss.comp", "MODE 0", 1 | 1<<1},
-		{progMSE, "loss.comp", "MODE 1", 1 | 1<<1},
-		{progArgMax, "argmax.comp", "MODE 0", 1},
-		{progCountCorrect, "argmax.comp", "MODE 1", 1},
+		{famSoftmax, "softmax.comp", "GRAD 0", 1},
+		{famSoftmaxGrad, "softmax.comp", "GRAD 1", 1},
+		{famCrossEntropy, "loss.comp", "MODE 0", 1 | 1<<1},
+		{famMSE, "loss.comp", "MODE 1", 1 | 1<<1},
+		{famArgMax, "argmax.comp", "MODE 0", 1},
+		{famCountCorrect, "argmax.comp", "MODE 1", 1},
 	}
 	for _, r := range rowProgs {
-		m[r.id] = progSpec{file: r.file, defs: []string{r.def, "G 1", "RPW 64"}, uints: rowU, writes: r.writes}
-		m[r.id+1] = progSpec{file: r.file, defs: []string{r.def, "G 64", "RPW 1"}, uints: rowU, writes: r.writes}
+		m[progKey{fam: r.fam}] = progSpec{file: r.file, defs: []string{r.def, "G 1", "RPW 64"}, uints: rowU, writes: r.writes}
+		m[progKey{fam: r.fam, wide: true}] = progSpec{file: r.file, defs: []string{r.def, "G 64", "RPW 1"}, uints: rowU, writes: r.writes}
 	}
 	for v, t := range gemmTiles {
 		for ta := 0; ta < 2; ta++ {
 			for tb := 0; tb < 2; tb++ {
-				m[gemmProg(v, ta == 1, tb == 1)] = progSpec{
+				m[gemmKey(v, ta == 1, tb == 1)] = progSpec{
 					file: "gemm.comp",
 					defs: []string{
 						fmt.Sprintf("TRANS_A %d", ta), fmt.Sprintf("TRANS_B %d", tb), fmt.Sprintf("SHARED %d", b2u(t.Shared)),
@@ -159,24 +181,23 @@ func progSpecs() map[progID]progSpec {
 	return m
 }
 
-func gemmProg(variant int, transA, transB bool) progID {
-	id := progGemm + progID(variant*4)
-	if transA {
-		id += 2
-	}
-	if transB {
-		id++
-	}
-	return id
+func gemmKey(variant int, transA, transB bool) progKey {
+	return progKey{fam: famGemm, tile: uint8(variant), tA: transA, tB: transB}
+}
+
+// actDefine is the define that selects activation kind k in
+// activation.glsl: "ACT ACT_RELU" and so on.
+func actDefine(k backend.ActivationKind) string {
+	return "ACT ACT_" + strings.ToUpper(k.String())
 }
 
 // activationDefines are the ACT_* constants of activation.glsl, made from
 // backend's table of activation kinds so that the shaders cannot drift
-// from it: "ACT_LEAKY_RELU 2u" and so on.
+// from it: "ACT_LEAKY_RELU 2" and so on.
 func activationDefines() []string {
 	var defs []string
 	for _, k := range backend.Kinds() {
-		defs = append(defs, fmt.Sprintf("ACT_%s %du", strings.ToUpper(k.String()), k))
+		defs = append(defs, fmt.Sprintf("ACT_%s %d", strings.ToUpper(k.String()), k))
 	}
 	return defs
 }

@@ -28,7 +28,7 @@ import (
 func checkStream(evs []event) []string {
 	var bad []string
 	specs := progSpecs()
-	prog := func(id progID) string { return specs[id].file + " (" + specs[id].variant() + ")" }
+	prog := func(id progKey) string { return specs[id].file + " (" + specs[id].variant() + ")" }
 	storage := make([]int, len(evs)+1) // storage barriers before event i
 	update := make([]int, len(evs)+1)
 	for i, e := range evs {

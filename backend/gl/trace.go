@@ -73,7 +73,7 @@ func (k eventKind) String() string {
 // duration of the trace function: a recorder copies it.
 type event struct {
 	kind eventKind
-	prog progID
+	prog progKey
 	bits uint32
 	acc  []access
 }
