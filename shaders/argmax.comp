@@ -5,7 +5,9 @@
 // MODE 0, ArgMax:  dst[r] = float(argmax_j src[r][j])      bindings 0 dst, 1 src
 // MODE 1, correct: hit[r] = argmax pred[r] == argmax targets[r] ? 1 : 0
 //                  bindings 0 hit, 1 pred, 2 targets; a second pass
-//                  (reduce.comp, MODE 1) adds Σ hit to the 1×1 counter.
+//                  (reduce.comp, MODE 1) adds Σ hit to the 1×1 counter,
+//                  or, with SINGLE 1, one work group walks every row and
+//                  adds Σ hit to the 1×1 counter (binding 0) itself.
 // Uniforms: rows, cols.
 #ifndef G
 #define G 1
@@ -16,9 +18,16 @@
 #ifndef RPW
 #define RPW 64 // rows per work group, 64/G (a literal: layout sizes must be)
 #endif
+#ifndef SINGLE
+#define SINGLE 0
+#endif
 #include "rows.glsl"
 layout(local_size_x = G, local_size_y = RPW) in;
+#if SINGLE
+layout(std430, binding = 0) buffer Dst { float dst[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Dst { float dst[]; };
+#endif
 layout(std430, binding = 1) readonly buffer A { float a[]; };
 #if MODE == 1
 layout(std430, binding = 2) readonly buffer B { float b[]; };
@@ -28,6 +37,7 @@ uniform uint cols;
 
 void main() {
     uint lane = gl_LocalInvocationID.x;
+    float hits = 0.0; // SINGLE: this invocation's rows, lane 0 only
     for (uint base = gl_WorkGroupID.x * RPW; base < rows; base += gl_NumWorkGroups.x * RPW) {
         uint r = base + gl_LocalInvocationID.y;
         bool inRange = r < rows;
@@ -53,7 +63,15 @@ void main() {
             }
         }
         ib = rowArgMax(vb, ib);
+#if SINGLE
+        if (inRange && lane == 0u && ia == ib) hits += 1.0;
+#else
         if (inRange && lane == 0u) dst[r] = ia == ib ? 1.0 : 0.0;
 #endif
+#endif
     }
+#if SINGLE
+    hits = groupSum(hits);
+    if (gl_LocalInvocationIndex == 0u) dst[0] = dst[0] + hits;
+#endif
 }

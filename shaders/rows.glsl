@@ -15,13 +15,13 @@
 // invocation of the work group must call them the same number of times, in
 // uniform control flow — lanes of rows past the end included, with neutral
 // values. Each ends with a barrier, so calls may follow one another.
+// groupSum, for shaders that reduce everything in one work group, sums
+// over all 64 invocations the same way.
 //
 // The including file defines G (and RPW) before the #include.
 
-#if G > 1
 shared float rowsV[64];
 shared uint rowsI[64];
-#endif
 
 // rowSum returns the sum of v over the lanes of this invocation's row, in a
 // fixed order (a tree over lanes), so results are deterministic.
@@ -83,4 +83,19 @@ uint rowArgMax(float v, uint i) {
     memoryBarrierShared(); barrier();
 #endif
     return i;
+}
+
+// groupSum returns the sum of v over the work group's 64 invocations, in a
+// fixed order (a tree over gl_LocalInvocationIndex).
+float groupSum(float v) {
+    uint i = gl_LocalInvocationIndex;
+    rowsV[i] = v;
+    memoryBarrierShared(); barrier();
+    for (uint s = 32u; s > 0u; s >>= 1) {
+        if (i < s) rowsV[i] += rowsV[i + s];
+        memoryBarrierShared(); barrier();
+    }
+    v = rowsV[0];
+    memoryBarrierShared(); barrier();
+    return v;
 }

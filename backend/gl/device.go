@@ -29,6 +29,7 @@ type Device struct {
 	cmds chan command   // ops, in order, to the context's goroutine
 	res  chan result    // the answer to the one waiting call
 	pool chan []float32 // recycled Upload staging slices
+	held held           // the last op's command, held back for fusion (caller's side)
 	w    worker         // touched only by the context's goroutine
 	done chan struct{}  // closed when the context's goroutine ends
 }

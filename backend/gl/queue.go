@@ -153,8 +153,11 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 // size from which Upload skips staging and waits instead.
 const maxPooled = 1 << 18
 
-// send enqueues a command.
-func (d *Device) send(c *command) { d.cmds <- *c }
+// send enqueues a command, after the held one if any.
+func (d *Device) send(c *command) {
+	d.flush()
+	d.cmds <- *c
+}
 
 // onThread runs fn on the context's thread, after every queued op, and
 // returns its error.

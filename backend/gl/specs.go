@@ -47,9 +47,13 @@ type progKey struct {
 	fam  family
 	act  backend.ActivationKind // the activation of an element-wise variant
 	wide bool                   // row-wise: a work group per row
-	tile uint8                  // GEMM: index into gemmTiles
-	tA   bool                   // GEMM: op(a) = aᵀ
-	tB   bool                   // GEMM: op(b) = bᵀ
+	// single: a loss or CountCorrect in one work group that adds its total
+	// to the 1×1 accumulator itself (no second pass)
+	single bool
+	count  bool  // single loss: CountCorrect fused in
+	tile   uint8 // GEMM: index into gemmTiles
+	tA     bool  // GEMM: op(a) = aᵀ
+	tB     bool  // GEMM: op(b) = bᵀ
 }
 
 // wideRow is the row length from which row-wise kernels use a work group
@@ -158,8 +162,24 @@ func progSpecs() map[progKey]progSpec {
 		{famCountCorrect, "argmax.comp", "MODE 1", 1},
 	}
 	for _, r := range rowProgs {
-		m[progKey{fam: r.fam}] = progSpec{file: r.file, defs: []string{r.def, "G 1", "RPW 64"}, uints: rowU, writes: r.writes}
-		m[progKey{fam: r.fam, wide: true}] = progSpec{file: r.file, defs: []string{r.def, "G 64", "RPW 1"}, uints: rowU, writes: r.writes}
+		for _, wide := range []bool{false, true} {
+			lanes := []string{"G 1", "RPW 64"}
+			if wide {
+				lanes = []string{"G 64", "RPW 1"}
+			}
+			k := progKey{fam: r.fam, wide: wide}
+			m[k] = progSpec{file: r.file, defs: append([]string{r.def}, lanes...), uints: rowU, writes: r.writes}
+			switch r.fam {
+			case famCrossEntropy, famMSE:
+				k.single = true
+				m[k] = progSpec{file: r.file, defs: append([]string{r.def, "SINGLE 1"}, lanes...), uints: rowU, writes: r.writes}
+				k.count = true
+				m[k] = progSpec{file: r.file, defs: append([]string{r.def, "SINGLE 1", "COUNT 1"}, lanes...), uints: rowU, writes: r.writes | 1<<4}
+			case famCountCorrect:
+				k.single = true
+				m[k] = progSpec{file: r.file, defs: append([]string{r.def, "SINGLE 1"}, lanes...), uints: rowU, writes: r.writes}
+			}
+		}
 	}
 	for v, t := range gemmTiles {
 		for ta := 0; ta < 2; ta++ {
