@@ -10,17 +10,27 @@
 // MODE 2, SumRows without shared memory (for CPU-emulated GL, where
 //   barriers are expensive): one invocation per column sums its rows in
 //   order. Bindings and uniforms as MODE 0.
+// MODE 3, split-K sum (see gemm.comp, SPLIT): c[i] = epilogue(Σ_z p[z·n + i])
+//   for i < n = M·N and z < S, summed in order of z; the epilogue
+//   (epilogue.glsl) sees column i mod N. Bindings 0 c, 1 p, 3 the
+//   epilogue's operand. Uniforms: n, N, S; float alpha.
 #ifndef MODE
 #define MODE 0
 #endif
 #if MODE == 0
 layout(local_size_x = 32, local_size_y = 8) in;
-#elif MODE == 1
+#elif MODE == 1 || MODE == 3
 layout(local_size_x = 256) in;
 #else
 layout(local_size_x = 64) in;
 #endif
+#if MODE == 3
+#include "activation.glsl"
+#include "epilogue.glsl"
+layout(std430, binding = 0) writeonly buffer Dst { float dst[]; };
+#else
 layout(std430, binding = 0) buffer Dst { float dst[]; };
+#endif
 layout(std430, binding = 1) readonly buffer Src { float src[]; };
 
 #if MODE == 0
@@ -58,6 +68,18 @@ void main() {
         float s = 0.0;
         for (uint r = 0u; r < rows; r++) s += src[r * cols + c];
         dst[c] = s;
+    }
+}
+#elif MODE == 3
+uniform uint n;
+uniform uint N;
+uniform uint S;
+
+void main() {
+    for (uint i = gl_GlobalInvocationID.x; i < n; i += gl_NumWorkGroups.x * 256u) {
+        float s = 0.0;
+        for (uint z = 0u; z < S; z++) s += src[z * n + i];
+        dst[i] = epilogue(s, i, epiColumn(i % N));
     }
 }
 #else

@@ -23,7 +23,8 @@ func (d *Device) Activate(y, x *backend.Tensor, act backend.Activation) {
 }
 
 // ActivationGrad computes dx = dy·∂act/∂x from x or y = act(x); dx may be
-// dy.
+// dy. Applied in place to the product of the MatMul just before, it
+// becomes that product's epilogue.
 func (d *Device) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activation) {
 	d.tr.ActivationGrad(dx, dy, x, y, act)
 	defer d.tr.Exit()
@@ -37,12 +38,18 @@ func (d *Device) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activa
 	}
 	dxb, dyb := d.arg("ActivationGrad", dx), d.arg("ActivationGrad", dy)
 	xb, yb := d.arg("ActivationGrad", x), d.arg("ActivationGrad", y)
+	operand := yb // what the gradient reads of x and y
+	if act.GradNeedsInput() {
+		operand = xb
+	}
 	switch {
 	case dx.Len() == 0:
 	case act == backend.Identity:
 		if dx.Buffer() != dy.Buffer() || dx.Offset() != dy.Offset() {
 			d.copy(dx, dy)
 		}
+	case act.Elementwise() && dxb.same(dyb) && d.fuseEpilogue(dxb, dx.Rows(), dx.Cols(), epiGrad, act, operand):
+		// done by the MatMul that wrote dy, as its epilogue
 	case act.Kind == backend.KindSoftmax:
 		d.rowwise(famSoftmaxGrad, dx.Rows(), dx.Cols(), dxb, yb, dyb)
 	default:

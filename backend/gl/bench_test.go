@@ -25,8 +25,9 @@ func benchTensor(b *testing.B, d *Device, rows, cols int, r *rand.Rand) *backend
 }
 
 // BenchmarkMatMul reports GFLOP/s for the shapes of an MNIST Dense layer
-// (batch 32: Y = X·W and dW = Xᵀ·dY) and square products, per GEMM
-// variant. Each iteration waits for the product (Sync).
+// (batch 32: Y = X·W and dW = Xᵀ·dY) and square products, with the
+// kernel planGemm picks ("auto") and with each one meant for this kind of
+// device. Each iteration waits for the product (Sync).
 func BenchmarkMatMul(b *testing.B) {
 	d := device(b)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -42,7 +43,7 @@ func BenchmarkMatMul(b *testing.B) {
 		{"512x512x512", 512, 512, 512, false, false},
 		{"1024x1024x1024", 1024, 1024, 1024, false, false},
 	}
-	defer func() { gemmOverride = -1 }()
+	defer func() { gemmOverride = nil }()
 	for _, c := range cases {
 		ar, ac := c.m, c.k
 		if c.transA {
@@ -57,14 +58,17 @@ func BenchmarkMatMul(b *testing.B) {
 			name := c.name + "/auto"
 			if v >= 0 {
 				g := gemmTiles[v]
-				kind := "shared"
-				if !g.Shared {
-					kind = "registers"
+				if (g.Kernel == kernelShared) == d.softwareKernels() ||
+					g.Kernel == kernelRegistersVec4 && !vec4OK(c.m, c.n, c.k, c.transA, c.transB) {
+					continue // not for this device, or this shape
 				}
-				name = fmt.Sprintf("%s/%s%dx%d", c.name, kind, g.BM, g.BN)
+				name = fmt.Sprintf("%s/%s%dx%d", c.name, [...]string{"shared", "registers", "vec4"}[g.Kernel], g.BM, g.BN)
 			}
 			b.Run(name, func(b *testing.B) {
-				gemmOverride = v
+				gemmOverride = nil
+				if v >= 0 {
+					gemmOverride = &gemmPlan{tile: v, splits: 1}
+				}
 				d.MatMul(C, A, B, trans(c.transA), trans(c.transB)) // warm up (JIT)
 				if err := d.Sync(); err != nil {
 					b.Fatal(err)

@@ -5,7 +5,6 @@ package gl
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -143,18 +142,24 @@ func TestShaderCompileError(t *testing.T) {
 func TestAllProgramsBuild(t *testing.T) {
 	d := device(t)
 	keys, specs := sortedSpecs()
+	var slowest time.Duration
+	var slow progKey
 	d.onThread(func() error {
 		for _, k := range keys {
+			start := time.Now()
 			p, err := buildProgram(specs[k])
 			if err != nil {
 				t.Errorf("%+v: %v", k, err)
 				continue
 			}
 			gl.DeleteProgram(p.id)
+			if e := time.Since(start); e > slowest {
+				slowest, slow = e, k
+			}
 		}
 		return nil
 	})
-	t.Logf("%d programs built", len(keys))
+	t.Logf("%d programs built; the slowest, %+v, in %v", len(keys), slow, slowest)
 }
 
 // TestDeferredError checks that a GL error raised by a queued command is
@@ -208,64 +213,6 @@ func randn(r *rand.Rand, n int) []float32 {
 		v[i] = float32(r.NormFloat64())
 	}
 	return v
-}
-
-// TestGEMMVariants runs every tile variant on shapes around the tile
-// edges, with every transpose, against float64 loops.
-func TestGEMMVariants(t *testing.T) {
-	d := device(t)
-	r := rand.New(rand.NewPCG(1, 2))
-	shapes := [][3]int{{1, 1, 1}, {3, 5, 2}, {33, 17, 65}, {64, 64, 16}, {65, 31, 130}, {130, 129, 7}}
-	defer func() { gemmOverride = -1 }()
-	for v := range gemmTiles {
-		gemmOverride = v
-		for _, s := range shapes {
-			m, k, n := s[0], s[1], s[2]
-			for ta := 0; ta < 2; ta++ {
-				for tb := 0; tb < 2; tb++ {
-					av, bv, cv := randn(r, m*k), randn(r, k*n), randn(r, m*n)
-					ar, ac := m, k
-					if ta == 1 {
-						ar, ac = k, m
-					}
-					br, bc := k, n
-					if tb == 1 {
-						br, bc = n, k
-					}
-					a, b, c := upload(t, d, ar, ac, av), upload(t, d, br, bc, bv), upload(t, d, m, n, cv)
-					d.MatMul(c, a, b, trans(ta == 1), trans(tb == 1))
-					got := download(t, d, c)
-					bad := 0
-					for i := 0; i < m; i++ {
-						for j := 0; j < n; j++ {
-							want, mag := 0.0, 0.0
-							for p := 0; p < k; p++ {
-								x := av[i*k+p]
-								if ta == 1 {
-									x = av[p*m+i]
-								}
-								y := bv[p*n+j]
-								if tb == 1 {
-									y = bv[j*k+p]
-								}
-								want += float64(x) * float64(y)
-								mag += math.Abs(float64(x) * float64(y))
-							}
-							if math.Abs(float64(got[i*n+j])-want) > 1e-5*mag+1e-6 {
-								if bad == 0 {
-									t.Errorf("variant %d %v transA=%d transB=%d: c[%d,%d] = %g, want %g", v, s, ta, tb, i, j, got[i*n+j], want)
-								}
-								bad++
-							}
-						}
-					}
-					d.Release(a)
-					d.Release(b)
-					d.Release(c)
-				}
-			}
-		}
-	}
 }
 
 // TestGatherBlocks lowers the storage-block limit so that Gather has to
@@ -342,25 +289,6 @@ func TestSecondDevice(t *testing.T) {
 	want := []float32{1, 0, 3, 0, 5, 0, 7, 0, 9}
 	if got := download(t, d, b); !slices.Equal(got, want) {
 		t.Fatalf("second device computed %v, want %v", got, want)
-	}
-}
-
-// TestGemmTiles checks the invariants gemm.comp relies on.
-func TestGemmTiles(t *testing.T) {
-	for _, g := range gemmTiles {
-		tx, ty := g.BN/g.TN, g.BM/g.TM
-		if tx*g.TN != g.BN || ty*g.TM != g.BM || tx*ty > 1024 {
-			t.Errorf("%+v: tile does not split into invocations", g)
-		}
-		if g.Shared {
-			nt := tx * ty
-			if g.BM*g.BK%nt != 0 || g.BN*g.BK%nt != 0 {
-				t.Errorf("%+v: BM·BK and BN·BK must be multiples of the %d invocations", g, nt)
-			}
-			if shared := 4 * g.BK * (g.BM + g.BN + 2); shared > 32768 {
-				t.Errorf("%+v: %d bytes of shared memory, more than GL guarantees", g, shared)
-			}
-		}
 	}
 }
 

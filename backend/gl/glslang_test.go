@@ -9,9 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -40,32 +42,48 @@ func sortedSpecs() ([]progKey, map[progKey]progSpec) {
 	return keys, specs
 }
 
-// TestShadersGlslang compiles and links the full source of every program
-// variant the device builds (the same table, the same defines) with
-// glslangValidator, the Khronos reference compiler, so that the shaders
-// keep to the GLSL 4.30 specification rather than to what one driver
-// accepts.
-func TestShadersGlslang(t *testing.T) {
-	bin := glslang(t)
+// eachVariant writes the full source of every program variant the device
+// may build (the same table, the same defines) to a file and calls check
+// on it, for several variants at once; check reports through t.
+func eachVariant(t *testing.T, check func(spec progSpec, file string)) {
 	dir := t.TempDir()
-	ids, specs := sortedSpecs()
-	for n, id := range ids {
-		spec := specs[id]
+	keys, specs := sortedSpecs()
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0)+1)
+	var wg sync.WaitGroup
+	for n, k := range keys {
+		spec := specs[k]
 		src, err := spec.source()
 		if err != nil {
-			t.Errorf("program %+v: %v", id, err)
+			t.Errorf("program %+v: %v", k, err)
 			continue
 		}
 		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", n, spec.file))
 		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			check(spec, file)
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d program variants checked", len(keys))
+}
+
+// TestShadersGlslang compiles and links every program variant with
+// glslangValidator, the Khronos reference compiler, so that the shaders
+// keep to the GLSL 4.30 specification rather than to what one driver
+// accepts.
+func TestShadersGlslang(t *testing.T) {
+	bin := glslang(t)
+	eachVariant(t, func(spec progSpec, file string) {
 		out, err := exec.Command(bin, "-l", "-S", "comp", file).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s (%s) is rejected by glslangValidator (%v):\n%s", spec.file, spec.variant(), err, strings.TrimSpace(string(out)))
 		}
-	}
-	t.Logf("%d program variants checked", len(ids))
+	})
 }
 
 // storageBlock matches a shader storage block declaration in preprocessed
@@ -79,21 +97,11 @@ var storageBlock = regexp.MustCompile(`layout\s*\(([^)]*)\)\s*((?:\w+\s+)*?)buff
 // it says is written must not be.
 func TestShadersWriteMasks(t *testing.T) {
 	bin := glslang(t)
-	dir := t.TempDir()
-	ids, specs := sortedSpecs()
-	for n, id := range ids {
-		spec := specs[id]
-		src, err := spec.source()
-		if err != nil {
-			t.Fatalf("program %+v: %v", id, err)
-		}
-		file := filepath.Join(dir, fmt.Sprintf("%03d-%s", n, spec.file))
-		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	eachVariant(t, func(spec progSpec, file string) {
 		out, err := exec.Command(bin, "-E", "-S", "comp", file).Output()
 		if err != nil {
-			t.Fatalf("%s (%s): glslangValidator -E: %v", spec.file, spec.variant(), err)
+			t.Errorf("%s (%s): glslangValidator -E: %v", spec.file, spec.variant(), err)
+			return
 		}
 		seen := uint8(0)
 		for _, m := range storageBlock.FindAllStringSubmatch(string(out), -1) {
@@ -124,5 +132,5 @@ func TestShadersWriteMasks(t *testing.T) {
 		if spec.writes&^seen != 0 {
 			t.Errorf("%s (%s): write mask %08b names bindings the shader does not declare (%08b)", spec.file, spec.variant(), spec.writes, seen)
 		}
-	}
+	})
 }

@@ -7,6 +7,7 @@ package gl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/glnn/glnn/backend"
@@ -38,6 +39,14 @@ const (
 	famSGDMomentum                  // optimizer.comp, MODE 1
 	famAdam                         // optimizer.comp, MODE 2
 	famGemm                         // gemm.comp
+	famGemmReduce                   // reduce.comp, MODE 3: the sum of split-K partial products
+)
+
+// The GEMM epilogues (progKey.epi; see epilogue.glsl).
+const (
+	epiNone = iota // c = op(a)·op(b)
+	epiBias        // c = act(op(a)·op(b) + bias): AddBias fused
+	epiGrad        // c = op(a)·op(b)·act'(x): ActivationGrad fused
 )
 
 // progKey names one program: a family and its variant. Fields a family
@@ -45,7 +54,7 @@ const (
 // and the worker finds (or builds) the program in a map.
 type progKey struct {
 	fam  family
-	act  backend.ActivationKind // the activation of an element-wise variant
+	act  backend.ActivationKind // the activation of an element-wise variant or GEMM epilogue
 	wide bool                   // row-wise: a work group per row
 	// single: a loss or CountCorrect in one work group that adds its total
 	// to the 1×1 accumulator itself (no second pass)
@@ -54,6 +63,8 @@ type progKey struct {
 	tile   uint8 // GEMM: index into gemmTiles
 	tA     bool  // GEMM: op(a) = aᵀ
 	tB     bool  // GEMM: op(b) = bᵀ
+	split  bool  // GEMM: the partial products of split-K
+	epi    uint8 // GEMM and its split-K sum: the epilogue (with act)
 }
 
 // wideRow is the row length from which row-wise kernels use a work group
@@ -68,30 +79,6 @@ func rowKey(fam family, cols int) (k progKey, rowsPerGroup int) {
 	}
 	return progKey{fam: fam}, 64
 }
-
-// gemmTile describes a GEMM kernel variant: a BM×BN block of c per work
-// group, TM×TN outputs per invocation; with Shared, K is staged BK at a time
-// through shared memory.
-type gemmTile struct {
-	BM, BN, BK, TM, TN int
-	Shared             bool
-}
-
-// The GEMM variants. On hardware the shared-memory kernels win; on CPU
-// emulations (llvmpipe) barriers cost far more than the cache misses they
-// save, and the register-only kernel was about 3× faster there (2 cores:
-// ~1–1.8 GFLOP/s against ~0.3–0.9 for the shared ones).
-var gemmTiles = []gemmTile{
-	{BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, Shared: true}, // 16×16 invocations
-	{BM: 32, BN: 32, BK: 16, TM: 4, TN: 4, Shared: true}, // 8×8 invocations, for small m·n
-	{BM: 64, BN: 64, TM: 8, TN: 8},                       // 8×8 invocations, no shared memory
-}
-
-const (
-	gemmLarge    = 0
-	gemmSmall    = 1
-	gemmRegister = 2
-)
 
 // progSpec says how to build one program: a shader file, the #defines of
 // its variant, and its uniforms in the order commands supply them (uint
@@ -181,28 +168,55 @@ func progSpecs() map[progKey]progSpec {
 			}
 		}
 	}
+	// The GEMMs: every tile and transpose with every epilogue, split-K
+	// for the shared-memory tiles, and the split-K sums.
+	type epilogue struct {
+		epi uint8
+		act backend.ActivationKind
+	}
+	epis := []epilogue{{epi: epiNone}}
+	for _, k := range elementwiseKinds() {
+		epis = append(epis, epilogue{epiBias, k})
+		if k != backend.KindIdentity {
+			epis = append(epis, epilogue{epiGrad, k})
+		}
+	}
+	epiDefs := func(e epilogue) []string {
+		return []string{fmt.Sprintf("EPI %d", e.epi), actDefine(e.act)}
+	}
 	for v, t := range gemmTiles {
 		for ta := 0; ta < 2; ta++ {
 			for tb := 0; tb < 2; tb++ {
-				m[gemmKey(v, ta == 1, tb == 1)] = progSpec{
-					file: "gemm.comp",
-					defs: []string{
-						fmt.Sprintf("TRANS_A %d", ta), fmt.Sprintf("TRANS_B %d", tb), fmt.Sprintf("SHARED %d", b2u(t.Shared)),
-						fmt.Sprintf("BM %d", t.BM), fmt.Sprintf("BN %d", t.BN), fmt.Sprintf("BK %d", max(t.BK, 1)),
-						fmt.Sprintf("TM %d", t.TM), fmt.Sprintf("TN %d", t.TN),
-						fmt.Sprintf("TX %d", t.BN/t.TN), fmt.Sprintf("TY %d", t.BM/t.TM),
-					},
-					uints:  []string{"M", "N", "K"},
-					writes: 1,
+				defs := []string{
+					fmt.Sprintf("TRANS_A %d", ta), fmt.Sprintf("TRANS_B %d", tb), fmt.Sprintf("KERNEL %d", t.Kernel),
+					fmt.Sprintf("BM %d", t.BM), fmt.Sprintf("BN %d", t.BN), fmt.Sprintf("BK %d", max(t.BK, 1)),
+					fmt.Sprintf("TM %d", t.TM), fmt.Sprintf("TN %d", t.TN),
+					fmt.Sprintf("TX %d", t.BN/t.TN), fmt.Sprintf("TY %d", t.BM/t.TM),
+				}
+				k := progKey{fam: famGemm, tile: uint8(v), tA: ta == 1, tB: tb == 1}
+				for _, e := range epis {
+					k.epi, k.act = e.epi, e.act
+					spec := progSpec{file: "gemm.comp", defs: append(slices.Clone(defs), epiDefs(e)...), uints: []string{"M", "N", "K"}, writes: 1}
+					if e.epi != epiNone {
+						spec.floats = alpha
+					}
+					m[k] = spec
+				}
+				if t.Kernel == kernelShared {
+					m[progKey{fam: famGemm, tile: uint8(v), tA: ta == 1, tB: tb == 1, split: true}] = progSpec{
+						file: "gemm.comp", defs: append(defs, "SPLIT 1"), uints: []string{"M", "N", "K", "KC"}, writes: 1}
 				}
 			}
 		}
 	}
+	for _, e := range epis {
+		spec := progSpec{file: "reduce.comp", defs: append([]string{"MODE 3"}, epiDefs(e)...), uints: []string{"n", "N", "S"}, writes: 1}
+		if e.epi != epiNone {
+			spec.floats = alpha
+		}
+		m[progKey{fam: famGemmReduce, epi: e.epi, act: e.act}] = spec
+	}
 	return m
-}
-
-func gemmKey(variant int, transA, transB bool) progKey {
-	return progKey{fam: famGemm, tile: uint8(variant), tA: transA, tB: transB}
 }
 
 // actDefine is the define that selects activation kind k in
@@ -226,11 +240,4 @@ func activationDefines() []string {
 // activation constants and its variant's defines.
 func (s progSpec) source() (string, error) {
 	return shaders.Source(s.file, append(activationDefines(), s.defs...))
-}
-
-func b2u(b bool) uint32 {
-	if b {
-		return 1
-	}
-	return 0
 }
