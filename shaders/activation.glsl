@@ -77,3 +77,13 @@ float act_df(float alpha, float x, float y, float dy) {
 #error activation.glsl has no code for this ACT
 #endif
 }
+
+// The same, component-wise on vec4s (for the VEC4 variants).
+vec4 act_f(float alpha, vec4 x) {
+    return vec4(act_f(alpha, x.x), act_f(alpha, x.y), act_f(alpha, x.z), act_f(alpha, x.w));
+}
+
+vec4 act_df(float alpha, vec4 x, vec4 y, vec4 dy) {
+    return vec4(act_df(alpha, x.x, y.x, dy.x), act_df(alpha, x.y, y.y, dy.y),
+                act_df(alpha, x.z, y.z, dy.z), act_df(alpha, x.w, y.w, dy.w));
+}

@@ -18,7 +18,7 @@ func (d *Device) Activate(y, x *backend.Tensor, act backend.Activation) {
 	case act.Kind == backend.KindSoftmax:
 		d.rowwise(famSoftmax, y.Rows(), y.Cols(), yb, xb)
 	default:
-		d.elementwise(progKey{fam: famActivate, act: act.Kind}, y.Len(), []binding{yb, xb}, []uint32{uint32(y.Len())}, []float32{act.Alpha})
+		d.elementwise(progKey{fam: famActivate, act: act.Kind}, y.Len(), 0, []binding{yb, xb}, []float32{act.Alpha})
 	}
 }
 
@@ -53,6 +53,6 @@ func (d *Device) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activa
 	case act.Kind == backend.KindSoftmax:
 		d.rowwise(famSoftmaxGrad, dx.Rows(), dx.Cols(), dxb, yb, dyb)
 	default:
-		d.elementwise(progKey{fam: famActivationGrad, act: act.Kind}, dx.Len(), []binding{dxb, dyb, xb, yb}, []uint32{uint32(dx.Len())}, []float32{act.Alpha})
+		d.elementwise(progKey{fam: famActivationGrad, act: act.Kind}, dx.Len(), 0, []binding{dxb, dyb, xb, yb}, []float32{act.Alpha})
 	}
 }

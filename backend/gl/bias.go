@@ -14,5 +14,5 @@ func (d *Device) AddBias(y, x, bias *backend.Tensor, act backend.Activation) {
 	if yb.same(xb) && d.fuseEpilogue(yb, y.Rows(), y.Cols(), epiBias, act, bb) {
 		return // done by the MatMul that wrote x, as its epilogue
 	}
-	d.elementwise(progKey{fam: famAddBias, act: act.Kind}, y.Len(), []binding{yb, xb, bb}, []uint32{uint32(y.Len()), uint32(y.Cols())}, []float32{act.Alpha})
+	d.elementwise(progKey{fam: famAddBias, act: act.Kind}, y.Len(), y.Cols(), []binding{yb, xb, bb}, []float32{act.Alpha})
 }

@@ -31,9 +31,18 @@ func (d *Device) dispatch(prog progKey, groups uint32, bufs []binding, u []uint3
 	d.send(&c)
 }
 
-// elementwise enqueues an element-wise program over n elements.
-func (d *Device) elementwise(prog progKey, n int, bufs []binding, u []uint32, f []float32) {
-	if n > 0 {
-		d.dispatch(prog, d.groups1D(n), bufs, u, f)
+// elementwise enqueues an element-wise program over n elements (of rows
+// of cols, for programs that need the column; else cols is 0), passing n
+// and cols as its first uniforms. When n and cols are multiples of 4 it
+// runs the program's vec4 form, over n/4 vec4s (fewer, wider loads: about
+// twice as fast on llvmpipe, whose cost is per load).
+func (d *Device) elementwise(prog progKey, n, cols int, bufs []binding, f []float32) {
+	if n == 0 {
+		return
 	}
+	if n%4 == 0 && cols%4 == 0 {
+		prog.vec4 = true
+		n, cols = n/4, cols/4
+	}
+	d.dispatch(prog, d.groups1D(n), bufs, []uint32{uint32(n), uint32(cols)}, f)
 }

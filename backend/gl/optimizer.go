@@ -12,11 +12,11 @@ func (d *Device) SGD(param, grad, velocity *backend.Tensor, h backend.SGDParams)
 	defer d.tr.Exit()
 	pb, gb := d.arg("SGD", param), d.arg("SGD", grad)
 	if h.Momentum == 0 {
-		d.elementwise(progKey{fam: famSGD}, param.Len(), []binding{pb, gb}, []uint32{uint32(param.Len())}, []float32{h.LearningRate})
+		d.elementwise(progKey{fam: famSGD}, param.Len(), 0, []binding{pb, gb}, []float32{h.LearningRate})
 		return
 	}
 	vb := d.arg("SGD", velocity)
-	d.elementwise(progKey{fam: famSGDMomentum}, param.Len(), []binding{pb, gb, vb}, []uint32{uint32(param.Len())}, []float32{h.LearningRate, h.Momentum})
+	d.elementwise(progKey{fam: famSGDMomentum}, param.Len(), 0, []binding{pb, gb, vb}, []float32{h.LearningRate, h.Momentum})
 }
 
 // Adam updates param in the Keras form; the bias-corrected step size
@@ -26,6 +26,6 @@ func (d *Device) Adam(param, grad, m, v *backend.Tensor, h backend.AdamParams) {
 	d.tr.Adam(param, grad, m, v, h)
 	defer d.tr.Exit()
 	pb, gb, mb, vb := d.arg("Adam", param), d.arg("Adam", grad), d.arg("Adam", m), d.arg("Adam", v)
-	d.elementwise(progKey{fam: famAdam}, param.Len(), []binding{pb, gb, mb, vb}, []uint32{uint32(param.Len())},
+	d.elementwise(progKey{fam: famAdam}, param.Len(), 0, []binding{pb, gb, mb, vb},
 		[]float32{float32(h.StepSize()), h.Beta1, h.Beta2, h.Epsilon})
 }

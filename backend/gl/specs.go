@@ -65,6 +65,7 @@ type progKey struct {
 	tB     bool  // GEMM: op(b) = bᵀ
 	split  bool  // GEMM: the partial products of split-K
 	epi    uint8 // GEMM and its split-K sum: the epilogue (with act)
+	vec4   bool  // element-wise: vec4 elements (VEC4 1)
 }
 
 // wideRow is the row length from which row-wise kernels use a work group
@@ -123,17 +124,24 @@ func progSpecs() map[progKey]progSpec {
 		{fam: famSumRowsSerial}: {file: "reduce.comp", defs: []string{"MODE 2"}, uints: rowU, writes: 1},
 		{fam: famSumScalar}:     {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, writes: 1},
 		{fam: famGather}:        {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2, atomics: 1 << 2},
-		{fam: famSGD}:           {file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}, writes: 1},
-		{fam: famSGDMomentum}:   {file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}, writes: 1 | 1<<2},
-		{fam: famAdam}:          {file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}, writes: 1 | 1<<2 | 1<<3},
 	}
+	// Element-wise programs, each with a float and a vec4 form.
+	elem := func(k progKey, spec progSpec) {
+		m[k] = spec
+		k.vec4 = true
+		spec.defs = append(slices.Clone(spec.defs), "VEC4 1")
+		m[k] = spec
+	}
+	elem(progKey{fam: famSGD}, progSpec{file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}, writes: 1})
+	elem(progKey{fam: famSGDMomentum}, progSpec{file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}, writes: 1 | 1<<2})
+	elem(progKey{fam: famAdam}, progSpec{file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}, writes: 1 | 1<<2 | 1<<3})
 	for _, k := range elementwiseKinds() {
 		act := actDefine(k)
 		if k != backend.KindIdentity { // Activate and ActivationGrad copy for the identity
-			m[progKey{fam: famActivate, act: k}] = progSpec{file: "activation.comp", defs: []string{"GRAD 0", act}, uints: []string{"n"}, floats: alpha, writes: 1}
-			m[progKey{fam: famActivationGrad, act: k}] = progSpec{file: "activation.comp", defs: []string{"GRAD 1", act}, uints: []string{"n"}, floats: alpha, writes: 1}
+			elem(progKey{fam: famActivate, act: k}, progSpec{file: "activation.comp", defs: []string{"GRAD 0", act}, uints: []string{"n"}, floats: alpha, writes: 1})
+			elem(progKey{fam: famActivationGrad, act: k}, progSpec{file: "activation.comp", defs: []string{"GRAD 1", act}, uints: []string{"n"}, floats: alpha, writes: 1})
 		}
-		m[progKey{fam: famAddBias, act: k}] = progSpec{file: "bias.comp", defs: []string{act}, uints: []string{"n", "cols"}, floats: alpha, writes: 1}
+		elem(progKey{fam: famAddBias, act: k}, progSpec{file: "bias.comp", defs: []string{act}, uints: []string{"n", "cols"}, floats: alpha, writes: 1})
 	}
 	rowProgs := []struct {
 		fam    family
