@@ -25,7 +25,9 @@ const (
 	opRelease
 	opSync
 	opClose
-	opCall // run fn on the context's thread (tests)
+	opCall       // run fn on the context's thread (tests)
+	opTimerBegin // start the GL_TIME_ELAPSED query of Timed
+	opTimerEnd   // end it and wait for its result
 )
 
 const (
@@ -69,6 +71,7 @@ type command struct {
 
 type result struct {
 	name uint32
+	ns   uint64 // opTimerEnd: GPU nanoseconds
 	err  error
 }
 
@@ -98,7 +101,7 @@ func (d *Device) run(sel string, debug bool, ready chan<- error) {
 
 // exec runs one command; a panic in it becomes a deferred error.
 func (d *Device) exec(c *command) (res result, reply, stop bool) {
-	reply = c.op == opAlloc || c.op == opDownload || c.op == opSync || c.op == opClose || c.op == opUploadWait || c.op == opCall
+	reply = c.op == opAlloc || c.op == opDownload || c.op == opSync || c.op == opClose || c.op == opUploadWait || c.op == opCall || c.op == opTimerEnd
 	defer func() {
 		if r := recover(); r != nil {
 			err := fmt.Errorf("internal error in op %d: %v", c.op, r)
@@ -140,6 +143,11 @@ func (d *Device) exec(c *command) (res result, reply, stop bool) {
 		res.err = w.takeErr()
 	case opCall:
 		res.err = c.fn()
+	case opTimerBegin:
+		w.beginTimer()
+	case opTimerEnd:
+		res.ns = w.endTimer()
+		res.err = w.takeErr()
 	case opClose:
 		w.fence()
 		res.err = w.takeErr()

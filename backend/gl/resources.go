@@ -30,6 +30,7 @@ type worker struct {
 	// last GL_BUFFER_UPDATE_BARRIER_BIT.
 	unbarriered, unflushed hazards
 	trace                  func(event) // tests: told of every GL call that orders memory
+	timer                  [3]uint32   // Timed's queries (time elapsed, two timestamps), made on first use
 	debug                  *debugLog
 	debugKey               uintptr
 	err                    error // first deferred error
@@ -114,6 +115,9 @@ func (w *worker) close() {
 	w.progs = nil
 	if w.scratch != 0 {
 		gl.DeleteBuffers(1, &w.scratch)
+	}
+	if w.timer[0] != 0 {
+		gl.DeleteQueries(int32(len(w.timer)), &w.timer[0])
 	}
 	if w.errFlag != 0 {
 		gl.DeleteBuffers(1, &w.errFlag)
