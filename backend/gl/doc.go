@@ -25,8 +25,10 @@
 //
 // A GL context is current on one OS thread, and GL calls from any other
 // thread silently do nothing. Each Device therefore owns one goroutine,
-// locked to its OS thread, that makes the context, compiles every shader
-// variant (once, at New), and then executes a queue of commands. Ops
+// locked to its OS thread, that makes the context and then executes a
+// queue of commands (queue.go), building each shader program the first
+// time a command needs it (a compile error is then reported like any
+// deferred error; TestAllProgramsBuild builds every one). Ops
 // validate their arguments on the caller's goroutine (shape misuse panics
 // there, with the op name and shapes), enqueue a small command value on a
 // buffered channel and return at once. Upload copies the caller's slice
@@ -36,6 +38,28 @@
 // debug-output errors, a bad Gather row) are deferred to the next Download,
 // Sync or Close. A Device must be used from one goroutine at a time, as
 // backend.Device requires; several Devices may be used concurrently.
+//
+// The files follow that split: device.go is the API (New, Info, Alloc,
+// Upload, Download, Release, Sync, Close), queue.go the command queue and
+// its goroutine, resources.go the GL objects that goroutine owns,
+// barriers.go every GL call that touches buffer storage, and one file per
+// op family, named as in package cpu and mirroring package shaders.
+// specs.go (the table of programs) and gemmplan.go (the choice of GEMM
+// kernel) need no cgo, so tests check them without a GL context.
+//
+// # Fusion
+//
+// Some ops run as part of the one before (fuse.go): the device holds a
+// MatMul's last dispatch, or a small loss's, back on the caller's side
+// instead of sending it. An AddBias(y, y, bias, act) or an
+// ActivationGrad(dy, dy, …) on the product just computed becomes the
+// product's epilogue (bias, activation or its gradient applied to each
+// output on its way to memory), and a CountCorrect on the loss's
+// predictions and targets becomes part of the loss's dispatch. Any other
+// op, and Sync, Download, Alloc, Release or Close, sends the held command
+// first, unchanged, so ops still run in call order. A training step of the
+// reference model (Dense(128, relu) → Dense(10, softmax), Adam) takes 11
+// dispatches, down from 17 (TestCommandStream).
 //
 // # Synchronisation
 //
@@ -105,22 +129,55 @@
 // scratch and error-flag buffers are not counted.
 //
 // GLSL 4.30 has no float atomics, so losses, correct counts and SumRows are
-// reduced deterministically: a row-wise pass writes one value per row into
-// a device scratch buffer and one work group sums it in shared memory in a
-// fixed order, adding to the 1×1 accumulator; nothing returns to the host.
-// Row-wise kernels (softmax, its gradient, the losses, arg-max) run one
-// invocation per row for rows of up to 64 values and a work group of 64
-// per row, reducing in shared memory, for wider rows. Softmax and
-// cross-entropy subtract the row maximum and use log-sum-exp.
+// reduced deterministically, in a fixed order, and nothing returns to the
+// host. A loss or CountCorrect over at most 16384 values runs as one work
+// group that walks every row and adds its total to the 1×1 accumulator
+// itself (groupSum in rows.glsl); larger ones write one value per row into
+// a device scratch buffer, and a second dispatch sums those in one work
+// group. Row-wise kernels (softmax, its gradient, the losses, arg-max) run
+// one invocation per row for rows of up to 64 values and a work group of 64
+// per row, reducing in shared memory, for wider rows (rows.glsl). Softmax
+// and cross-entropy subtract the row maximum and use log-sum-exp.
+//
+// Element-wise shaders choose their activation at compile time (one
+// program per activation kind), since CPU emulations such as llvmpipe
+// execute both sides of every if; and when the element count is a multiple
+// of 4 they run on vec4s, which halves llvmpipe's time (its cost is per
+// load, not per float) and gives GPUs wider loads.
 //
 // # GEMM
 //
-// MatMul has three kernels, all register-blocked and reading transposed
-// operands in place (transposes are compile-time variants): on hardware, a shared-memory tiled kernel computing a 64×64
-// block of C per work group of 16×16 invocations with 4×4 outputs each, K
-// staged 16 at a time, or the same with a 32×32 block and 8×8 invocations
-// when the 64×64 tiling would give fewer than 16 work groups; on software
-// renderers, where barriers are costly and shared memory is ordinary
-// memory, a kernel without shared memory giving each of 8×8 invocations
-// 8×8 outputs (about 3× faster on llvmpipe).
+// MatMul's kernel is a pure function of the shape and the kind of device
+// (planGemm, gemmplan.go), so tests check the choice for GPUs on any
+// machine. Every kernel keeps a block of outputs per invocation in
+// registers and reads transposed operands in place (transposes, tiles and
+// epilogues are compile-time variants of gemm.comp):
+//
+//   - GPUs get a shared-memory kernel: a work group stages BM×BK and BK×BN
+//     slices of the operands in shared memory, and each invocation
+//     accumulates TM×TN outputs from them. The tile is the largest of
+//     128×128 (8×8 per invocation), 64×64 and 32×32 (4×4) that still gives
+//     256 work groups, two per multiprocessor of the largest GPUs (132 on
+//     an H100 or H200). When even 32×32 tiles give fewer and the product is
+//     large and deep enough (m·n·k ≥ 2²⁰, k ≥ 256), K is split: work
+//     group z computes the product over one slice of K into scratch
+//     memory, and a second dispatch sums the slices in order and applies
+//     the epilogue. The forward product of a dense layer on a batch of 32,
+//     32×128×784, runs as 4 tiles × 49 slices = 196 work groups instead of
+//     4.
+//   - Software renderers, where a barrier switches between every
+//     invocation of the group and shared memory is ordinary memory, get a
+//     kernel without shared memory: each invocation reads its rows and
+//     columns through the cache. When K, and the operands' contiguous
+//     dimensions, are multiples of 4 (and the 16×128 blocks do not pad the
+//     product by more than half) each of 8 invocations computes 16×16
+//     outputs from vec4 loads (on llvmpipe with 2 cores: about 25 GFLOP/s
+//     at 1024³ against 9 for the scalar form); otherwise 8×8 invocations
+//     compute 8×8 outputs each from scalar loads.
+//
+// # Timing
+//
+// Device.Timed runs a function that calls ops and reports the GPU time of
+// their commands (GL_TIME_ELAPSED and GL_TIMESTAMP queries around them)
+// next to the wall time, for benchmarks.
 package gl
