@@ -36,9 +36,15 @@ func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
 				src.Shape(), int64(src.Len())*4>>20, gatherChunks, d.limits.maxSSBO>>20))
 		}
 	}
+	// Rows of whole vec4s are copied as vec4s (every row, and so every
+	// block of rows, then starts on a vec4).
+	k, elems := progKey{fam: famGather}, cols
+	if cols%4 == 0 {
+		k.vec4, elems = true, cols/4
+	}
 	c := command{
-		op: opDispatch, prog: progKey{fam: famGather}, nbufs: 3 + gatherChunks,
-		u:      [maxUints]uint32{uint32(dst.Rows()), uint32(cols), uint32(src.Rows()), uint32(offset), uint32(chunkRows)},
+		op: opDispatch, prog: k, nbufs: 3 + gatherChunks,
+		u:      [maxUints]uint32{uint32(dst.Rows()), uint32(elems), uint32(src.Rows()), uint32(offset), uint32(chunkRows)},
 		groups: [3]uint32{1, d.rowGroups(dst.Rows(), 4), 1},
 	}
 	c.bufs[0], c.bufs[1], c.bufs[2] = db, ib, binding{name: errFlagBuf}

@@ -216,36 +216,39 @@ func randn(r *rand.Rand, n int) []float32 {
 }
 
 // TestGatherBlocks lowers the storage-block limit so that Gather has to
-// spread src over several blocks (backendtest covers bad row numbers).
+// spread src over several blocks, for rows copied as floats (7 columns) and
+// as vec4s (8); backendtest covers bad row numbers.
 func TestGatherBlocks(t *testing.T) {
 	d := device(t)
-	rows, cols := 50, 7
-	src := make([]float32, rows*cols)
-	for i := range src {
-		src[i] = float32(i)
-	}
-	s := upload(t, d, rows, cols, src)
-	defer d.Release(s)
-	idxv := []float32{0, 49, 16, 15, 33, 32, 48, 1, 17, 31}
-	idx := upload(t, d, 1, len(idxv), idxv)
-	defer d.Release(idx)
-	dst := upload(t, d, 4, cols, nil)
-	defer d.Release(dst)
-
 	saved := d.limits.maxSSBO
-	d.limits.maxSSBO = int64(max(16*cols*4, 4*d.limits.align)) // a few rows per block
-	for off := 0; off+4 <= len(idxv); off += 3 {
-		d.Gather(dst, s, idx, off)
-		got := download(t, d, dst)
-		for i := 0; i < 4; i++ {
-			for j := 0; j < cols; j++ {
-				if want := src[int(idxv[off+i])*cols+j]; got[i*cols+j] != want {
-					t.Fatalf("offset %d: dst[%d,%d] = %g, want %g", off, i, j, got[i*cols+j], want)
+	defer func() { d.limits.maxSSBO = saved }()
+	for _, cols := range []int{7, 8} {
+		rows := 50
+		src := make([]float32, rows*cols)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		s := upload(t, d, rows, cols, src)
+		idxv := []float32{0, 49, 16, 15, 33, 32, 48, 1, 17, 31}
+		idx := upload(t, d, 1, len(idxv), idxv)
+		dst := upload(t, d, 4, cols, nil)
+		d.limits.maxSSBO = int64(max(16*cols*4, 4*d.limits.align)) // a few rows per block
+		for off := 0; off+4 <= len(idxv); off += 3 {
+			d.Gather(dst, s, idx, off)
+			got := download(t, d, dst)
+			for i := 0; i < 4; i++ {
+				for j := 0; j < cols; j++ {
+					if want := src[int(idxv[off+i])*cols+j]; got[i*cols+j] != want {
+						t.Fatalf("%d columns, offset %d: dst[%d,%d] = %g, want %g", cols, off, i, j, got[i*cols+j], want)
+					}
 				}
 			}
 		}
+		d.limits.maxSSBO = saved
+		for _, x := range []*backend.Tensor{s, idx, dst} {
+			d.Release(x)
+		}
 	}
-	d.limits.maxSSBO = saved
 }
 
 // TestUploadReuse checks that Upload copies the caller's slice (small and

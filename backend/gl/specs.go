@@ -123,15 +123,16 @@ func progSpecs() map[progKey]progSpec {
 		{fam: famSumRows}:       {file: "reduce.comp", defs: []string{"MODE 0"}, uints: rowU, writes: 1},
 		{fam: famSumRowsSerial}: {file: "reduce.comp", defs: []string{"MODE 2"}, uints: rowU, writes: 1},
 		{fam: famSumScalar}:     {file: "reduce.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, writes: 1},
-		{fam: famGather}:        {file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2, atomics: 1 << 2},
 	}
-	// Element-wise programs, each with a float and a vec4 form.
+	// Element-wise programs (and Gather, which copies rows), each with a
+	// float and a vec4 form.
 	elem := func(k progKey, spec progSpec) {
 		m[k] = spec
 		k.vec4 = true
 		spec.defs = append(slices.Clone(spec.defs), "VEC4 1")
 		m[k] = spec
 	}
+	elem(progKey{fam: famGather}, progSpec{file: "gather.comp", uints: []string{"rows", "cols", "srcRows", "offset", "chunkRows"}, writes: 1 | 1<<2, atomics: 1 << 2})
 	elem(progKey{fam: famSGD}, progSpec{file: "optimizer.comp", defs: []string{"MODE 0"}, uints: []string{"n"}, floats: []string{"lr"}, writes: 1})
 	elem(progKey{fam: famSGDMomentum}, progSpec{file: "optimizer.comp", defs: []string{"MODE 1"}, uints: []string{"n"}, floats: []string{"lr", "momentum"}, writes: 1 | 1<<2})
 	elem(progKey{fam: famAdam}, progSpec{file: "optimizer.comp", defs: []string{"MODE 2"}, uints: []string{"n"}, floats: []string{"lr", "momentum", "beta2", "eps"}, writes: 1 | 1<<2 | 1<<3})
