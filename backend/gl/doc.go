@@ -143,7 +143,8 @@
 // program per activation kind), since CPU emulations such as llvmpipe
 // execute both sides of every if; and when the element count is a multiple
 // of 4 they run on vec4s, which halves llvmpipe's time (its cost is per
-// load, not per float) and gives GPUs wider loads.
+// load, not per float) and gives GPUs wider loads. Gather does the same
+// for rows of a multiple of 4 values.
 //
 // # GEMM
 //
