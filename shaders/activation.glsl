@@ -31,23 +31,59 @@ float phi_cdf(float x) {
     return x >= 0.0 ? 1.0 - q : q;
 }
 
+// ACT selects the activation at compile time (each kind is a program
+// variant, so a shader carries only its own function: CPU emulations such
+// as llvmpipe run every branch of an if); it defaults to the identity.
+#ifndef ACT
+#define ACT ACT_IDENTITY
+#endif
+
 // act_f returns f(x).
-float act_f(uint kind, float alpha, float x) {
-    if (kind == ACT_RELU) return max(x, 0.0);
-    if (kind == ACT_LEAKY_RELU) return x > 0.0 ? x : alpha * x;
-    if (kind == ACT_SIGMOID) return 1.0 / (1.0 + exp(-x));
-    if (kind == ACT_TANH) return tanh_s(x);
-    if (kind == ACT_GELU) return x * phi_cdf(x);
+float act_f(float alpha, float x) {
+#if ACT == ACT_IDENTITY
     return x;
+#elif ACT == ACT_RELU
+    return max(x, 0.0);
+#elif ACT == ACT_LEAKY_RELU
+    return x > 0.0 ? x : alpha * x;
+#elif ACT == ACT_SIGMOID
+    return 1.0 / (1.0 + exp(-x));
+#elif ACT == ACT_TANH
+    return tanh_s(x);
+#elif ACT == ACT_GELU
+    return x * phi_cdf(x);
+#else
+#error activation.glsl has no code for this ACT
+#endif
 }
 
 // act_df returns dy·f'(x), from the input x or the output y = f(x),
-// whichever the kind reads (backend.Activation.GradNeedsInput).
-float act_df(uint kind, float alpha, float x, float y, float dy) {
-    if (kind == ACT_RELU) return y > 0.0 ? dy : 0.0;
-    if (kind == ACT_LEAKY_RELU) return x > 0.0 ? dy : alpha * dy;
-    if (kind == ACT_SIGMOID) return dy * (y * (1.0 - y));
-    if (kind == ACT_TANH) return dy * (1.0 - y * y);
-    if (kind == ACT_GELU) return dy * (phi_cdf(x) + x * 0.39894228040143268 * exp(-0.5 * x * x));
+// whichever the kind reads (backend.Activation.GradNeedsInput); the other
+// is ignored.
+float act_df(float alpha, float x, float y, float dy) {
+#if ACT == ACT_IDENTITY
     return dy;
+#elif ACT == ACT_RELU
+    return y > 0.0 ? dy : 0.0;
+#elif ACT == ACT_LEAKY_RELU
+    return x > 0.0 ? dy : alpha * dy;
+#elif ACT == ACT_SIGMOID
+    return dy * (y * (1.0 - y));
+#elif ACT == ACT_TANH
+    return dy * (1.0 - y * y);
+#elif ACT == ACT_GELU
+    return dy * (phi_cdf(x) + x * 0.39894228040143268 * exp(-0.5 * x * x));
+#else
+#error activation.glsl has no code for this ACT
+#endif
+}
+
+// The same, component-wise on vec4s (for the VEC4 variants).
+vec4 act_f(float alpha, vec4 x) {
+    return vec4(act_f(alpha, x.x), act_f(alpha, x.y), act_f(alpha, x.z), act_f(alpha, x.w));
+}
+
+vec4 act_df(float alpha, vec4 x, vec4 y, vec4 dy) {
+    return vec4(act_df(alpha, x.x, y.x, dy.x), act_df(alpha, x.y, y.y, dy.y),
+                act_df(alpha, x.z, y.z, dy.z), act_df(alpha, x.w, y.w, dy.w));
 }

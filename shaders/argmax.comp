@@ -5,7 +5,9 @@
 // MODE 0, ArgMax:  dst[r] = float(argmax_j src[r][j])      bindings 0 dst, 1 src
 // MODE 1, correct: hit[r] = argmax pred[r] == argmax targets[r] ? 1 : 0
 //                  bindings 0 hit, 1 pred, 2 targets; a second pass
-//                  (reduce.comp, MODE 1) adds Σ hit to the 1×1 counter.
+//                  (reduce.comp, MODE 1) adds Σ hit to the 1×1 counter,
+//                  or, with SINGLE 1, one work group walks every row and
+//                  adds Σ hit to the 1×1 counter (binding 0) itself.
 // Uniforms: rows, cols.
 #ifndef G
 #define G 1
@@ -16,9 +18,16 @@
 #ifndef RPW
 #define RPW 64 // rows per work group, 64/G (a literal: layout sizes must be)
 #endif
-#define NONE 0xffffffffu
+#ifndef SINGLE
+#define SINGLE 0
+#endif
+#include "rows.glsl"
 layout(local_size_x = G, local_size_y = RPW) in;
+#if SINGLE
+layout(std430, binding = 0) buffer Dst { float dst[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Dst { float dst[]; };
+#endif
 layout(std430, binding = 1) readonly buffer A { float a[]; };
 #if MODE == 1
 layout(std430, binding = 2) readonly buffer B { float b[]; };
@@ -26,48 +35,19 @@ layout(std430, binding = 2) readonly buffer B { float b[]; };
 uniform uint rows;
 uniform uint cols;
 
-#if G > 1
-shared float redv[64];
-shared uint redi[64];
-#endif
-
-// rowArgMax combines the lanes' (value, index) candidates of a row; the
-// larger value wins, the smaller index on ties.
-uint rowArgMax(float v, uint i) {
-#if G > 1
-    uint lane = gl_LocalInvocationID.x, base = gl_LocalInvocationID.y * G;
-    redv[base + lane] = v;
-    redi[base + lane] = i;
-    memoryBarrierShared(); barrier();
-    for (uint s = G / 2u; s > 0u; s >>= 1) {
-        if (lane < s) {
-            float v1 = redv[base + lane], v2 = redv[base + lane + s];
-            uint i1 = redi[base + lane], i2 = redi[base + lane + s];
-            if (i1 == NONE || (i2 != NONE && (v2 > v1 || (v2 == v1 && i2 < i1)))) {
-                redv[base + lane] = v2;
-                redi[base + lane] = i2;
-            }
-        }
-        memoryBarrierShared(); barrier();
-    }
-    i = redi[base];
-    memoryBarrierShared(); barrier();
-#endif
-    return i;
-}
-
 void main() {
     uint lane = gl_LocalInvocationID.x;
+    float hits = 0.0; // SINGLE: this invocation's rows, lane 0 only
     for (uint base = gl_WorkGroupID.x * RPW; base < rows; base += gl_NumWorkGroups.x * RPW) {
         uint r = base + gl_LocalInvocationID.y;
         bool inRange = r < rows;
         uint off = r * cols;
         float va = 0.0;
-        uint ia = NONE;
+        uint ia = ROWS_NONE;
         if (inRange) {
             for (uint j = lane; j < cols; j += G) {
                 float v = a[off + j];
-                if (ia == NONE || v > va) { va = v; ia = j; }
+                if (ia == ROWS_NONE || v > va) { va = v; ia = j; }
             }
         }
         ia = rowArgMax(va, ia);
@@ -75,15 +55,23 @@ void main() {
         if (inRange && lane == 0u) dst[r] = float(ia);
 #else
         float vb = 0.0;
-        uint ib = NONE;
+        uint ib = ROWS_NONE;
         if (inRange) {
             for (uint j = lane; j < cols; j += G) {
                 float v = b[off + j];
-                if (ib == NONE || v > vb) { vb = v; ib = j; }
+                if (ib == ROWS_NONE || v > vb) { vb = v; ib = j; }
             }
         }
         ib = rowArgMax(vb, ib);
+#if SINGLE
+        if (inRange && lane == 0u && ia == ib) hits += 1.0;
+#else
         if (inRange && lane == 0u) dst[r] = ia == ib ? 1.0 : 0.0;
 #endif
+#endif
     }
+#if SINGLE
+    hits = groupSum(hits);
+    if (gl_LocalInvocationIndex == 0u) dst[0] = dst[0] + hits;
+#endif
 }

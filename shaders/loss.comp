@@ -1,16 +1,24 @@
 #version 430
-// Losses on rows×cols predictions, G lanes per row. Each writes the
-// gradient and one loss value per row into rowLoss; a second pass
-// (reduce.comp, MODE 1) adds Σ rowLoss to the 1×1 loss sum, so the sum is
-// deterministic and stays on the device.
+// Losses on rows×cols predictions, G lanes per row (see rows.glsl). Each
+// writes the gradient and reduces one loss value per row, in a fixed
+// order, so the sum is deterministic and stays on the device:
+//
+// SINGLE 0: one value per row into rowLoss; a second pass (reduce.comp,
+//   MODE 1) adds Σ rowLoss to the 1×1 loss sum.
+// SINGLE 1: one work group walks every row and adds the rows' total to the
+//   1×1 loss sum itself (for small batches: one dispatch instead of two).
+//   With COUNT 1 it also adds to the 1×1 count `correct` the rows whose
+//   arg-max of x equals that of t (first index on ties): CountCorrect,
+//   fused. The arg-max of x is taken before the row's gradient is written.
 //
 // MODE 0, softmax cross-entropy: with m = max_j x_j, s = Σ_j e^(x_j − m),
 //   p_j = e^(x_j − m)/s, d_j = (p_j − t_j)/rows,
 //   rowLoss = −Σ_j t_j·(x_j − m − log s)
 // MODE 1, mean squared error: d_j = 2(x_j − t_j)/(rows·cols),
 //   rowLoss = Σ_j (x_j − t_j)²/cols
-// Bindings: 0 d, 1 rowLoss, 2 x (logits or predictions; may be d),
-// 3 t (targets). Uniforms: rows, cols.
+// Bindings: 0 d, 1 rowLoss (SINGLE 0) or the loss sum (SINGLE 1), 2 x
+// (logits or predictions; may be d), 3 t (targets), 4 correct (COUNT 1).
+// Uniforms: rows, cols.
 #ifndef G
 #define G 1
 #endif
@@ -20,54 +28,55 @@
 #ifndef RPW
 #define RPW 64 // rows per work group, 64/G (a literal: layout sizes must be)
 #endif
+#ifndef SINGLE
+#define SINGLE 0
+#endif
+#ifndef COUNT
+#define COUNT 0
+#endif
+#include "rows.glsl"
 layout(local_size_x = G, local_size_y = RPW) in;
 layout(std430, binding = 0) buffer D { float d[]; };
+#if SINGLE
+layout(std430, binding = 1) buffer LossSum { float lossSum[]; };
+#else
 layout(std430, binding = 1) writeonly buffer RowLoss { float rowLoss[]; };
-layout(std430, binding = 2) buffer X { float x[]; };
+#endif
+layout(std430, binding = 2) readonly buffer X { float x[]; };
 layout(std430, binding = 3) readonly buffer T { float t[]; };
+#if COUNT
+layout(std430, binding = 4) buffer Correct { float correct[]; };
+#endif
 uniform uint rows;
 uniform uint cols;
 
-#if G > 1
-shared float redv[64];
-#endif
-
-float rowSum(float v) {
-#if G > 1
-    uint lane = gl_LocalInvocationID.x, b = gl_LocalInvocationID.y * G;
-    redv[b + lane] = v;
-    memoryBarrierShared(); barrier();
-    for (uint s = G / 2u; s > 0u; s >>= 1) {
-        if (lane < s) redv[b + lane] += redv[b + lane + s];
-        memoryBarrierShared(); barrier();
+// argMax returns the arg-max of the row at off of x, or of t when fromT,
+// first index on ties.
+uint argMax(uint off, bool inRange, bool fromT) {
+    float v = 0.0;
+    uint i = ROWS_NONE;
+    if (inRange) {
+        for (uint j = gl_LocalInvocationID.x; j < cols; j += G) {
+            float e = fromT ? t[off + j] : x[off + j];
+            if (i == ROWS_NONE || e > v) { v = e; i = j; }
+        }
     }
-    v = redv[b];
-    memoryBarrierShared(); barrier();
-#endif
-    return v;
-}
-
-float rowMax(float v) {
-#if G > 1
-    uint lane = gl_LocalInvocationID.x, b = gl_LocalInvocationID.y * G;
-    redv[b + lane] = v;
-    memoryBarrierShared(); barrier();
-    for (uint s = G / 2u; s > 0u; s >>= 1) {
-        if (lane < s) redv[b + lane] = max(redv[b + lane], redv[b + lane + s]);
-        memoryBarrierShared(); barrier();
-    }
-    v = redv[b];
-    memoryBarrierShared(); barrier();
-#endif
-    return v;
+    return rowArgMax(v, i);
 }
 
 void main() {
     uint lane = gl_LocalInvocationID.x;
+    float total = 0.0; // SINGLE: this invocation's rows, lane 0 only
+    float hits = 0.0;
     for (uint base = gl_WorkGroupID.x * RPW; base < rows; base += gl_NumWorkGroups.x * RPW) {
         uint r = base + gl_LocalInvocationID.y;
         bool inRange = r < rows;
         uint off = r * cols;
+#if COUNT
+        uint ix = argMax(off, inRange, false);
+        uint it = argMax(off, inRange, true);
+        if (inRange && lane == 0u && ix == it) hits += 1.0;
+#endif
         float loss = 0.0;
 #if MODE == 0
         float m = uintBitsToFloat(0xff800000u); // -inf
@@ -102,6 +111,18 @@ void main() {
         loss /= float(cols);
 #endif
         loss = rowSum(loss);
+#if SINGLE
+        if (inRange && lane == 0u) total += loss;
+#else
         if (inRange && lane == 0u) rowLoss[r] = loss;
+#endif
     }
+#if SINGLE
+    total = groupSum(total);
+    if (gl_LocalInvocationIndex == 0u) lossSum[0] = lossSum[0] + total;
+#endif
+#if COUNT
+    hits = groupSum(hits);
+    if (gl_LocalInvocationIndex == 0u) correct[0] = correct[0] + hits;
+#endif
 }

@@ -1,5 +1,6 @@
 #version 430
-// Optimizer steps, Keras form, element-wise over n = param.Len().
+// Optimizer steps, Keras form, element-wise over param's elements: n
+// floats, or, with VEC4 1 (when param.Len() is a multiple of 4), n vec4s.
 //
 // MODE 0, SGD:           p -= lr·g                          bindings 0 p, 1 g
 // MODE 1, SGD momentum:  v = momentum·v − lr·g; p += v      bindings 0 p, 1 g, 2 v
@@ -10,14 +11,22 @@
 #ifndef MODE
 #define MODE 0
 #endif
+#ifndef VEC4
+#define VEC4 0
+#endif
+#if VEC4
+#define T vec4
+#else
+#define T float
+#endif
 layout(local_size_x = 256) in;
-layout(std430, binding = 0) buffer P { float p[]; };
-layout(std430, binding = 1) readonly buffer G { float g[]; };
+layout(std430, binding = 0) buffer P { T p[]; };
+layout(std430, binding = 1) readonly buffer G { T g[]; };
 #if MODE >= 1
-layout(std430, binding = 2) buffer S1 { float s1[]; };
+layout(std430, binding = 2) buffer S1 { T s1[]; };
 #endif
 #if MODE == 2
-layout(std430, binding = 3) buffer S2 { float s2[]; };
+layout(std430, binding = 3) buffer S2 { T s2[]; };
 #endif
 uniform uint n;
 uniform float lr;
@@ -28,17 +37,17 @@ uniform float eps;
 void main() {
     uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
     for (uint i = gl_GlobalInvocationID.x; i < n; i += stride) {
-        float gi = g[i];
+        T gi = g[i];
 #if MODE == 0
         p[i] = p[i] - lr * gi;
 #elif MODE == 1
-        float v = momentum * s1[i] - lr * gi;
+        T v = momentum * s1[i] - lr * gi;
         s1[i] = v;
         p[i] = p[i] + v;
 #else
         float beta1 = momentum;
-        float m = beta1 * s1[i] + (1.0 - beta1) * gi;
-        float v = beta2 * s2[i] + (1.0 - beta2) * gi * gi;
+        T m = beta1 * s1[i] + (1.0 - beta1) * gi;
+        T v = beta2 * s2[i] + (1.0 - beta2) * gi * gi;
         s1[i] = m;
         s2[i] = v;
         p[i] = p[i] - lr * m / (sqrt(v) + eps);

@@ -15,48 +15,15 @@
 #ifndef RPW
 #define RPW 64 // rows per work group, 64/G (a literal: layout sizes must be)
 #endif
+#include "rows.glsl"
 layout(local_size_x = G, local_size_y = RPW) in;
 layout(std430, binding = 0) buffer Out { float outv[]; };
-layout(std430, binding = 1) buffer In1 { float in1[]; };
+layout(std430, binding = 1) readonly buffer In1 { float in1[]; };
 #if GRAD
-layout(std430, binding = 2) buffer In2 { float in2[]; };
+layout(std430, binding = 2) readonly buffer In2 { float in2[]; };
 #endif
 uniform uint rows;
 uniform uint cols;
-
-#if G > 1
-shared float redv[64];
-#endif
-
-float rowSum(float v) {
-#if G > 1
-    uint lane = gl_LocalInvocationID.x, b = gl_LocalInvocationID.y * G;
-    redv[b + lane] = v;
-    memoryBarrierShared(); barrier();
-    for (uint s = G / 2u; s > 0u; s >>= 1) {
-        if (lane < s) redv[b + lane] += redv[b + lane + s];
-        memoryBarrierShared(); barrier();
-    }
-    v = redv[b];
-    memoryBarrierShared(); barrier();
-#endif
-    return v;
-}
-
-float rowMax(float v) {
-#if G > 1
-    uint lane = gl_LocalInvocationID.x, b = gl_LocalInvocationID.y * G;
-    redv[b + lane] = v;
-    memoryBarrierShared(); barrier();
-    for (uint s = G / 2u; s > 0u; s >>= 1) {
-        if (lane < s) redv[b + lane] = max(redv[b + lane], redv[b + lane + s]);
-        memoryBarrierShared(); barrier();
-    }
-    v = redv[b];
-    memoryBarrierShared(); barrier();
-#endif
-    return v;
-}
 
 void main() {
     uint lane = gl_LocalInvocationID.x;

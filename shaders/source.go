@@ -12,7 +12,8 @@ import (
 // "#define" line for each of defines ("NAME VALUE"), then the file's body
 // with every `#include "file.glsl"` line replaced by that file's text.
 // "#line" directives keep the line numbers of compiler messages those of
-// the original files (the included file counts as source string 1).
+// the original files: the shader file is source string 0, and its
+// includes are strings 1, 2, … in the order they appear.
 func Source(name string, defines []string) (string, error) {
 	src, err := fs.ReadFile(FS, name)
 	if err != nil {
@@ -31,6 +32,7 @@ func Source(name string, defines []string) (string, error) {
 		b.WriteString("\n")
 	}
 	b.WriteString("#line 2 0\n")
+	included := 0
 	for i, line := range strings.SplitAfter(rest, "\n") {
 		inc, ok := includeOf(line)
 		if !ok {
@@ -41,7 +43,8 @@ func Source(name string, defines []string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("shader %s line %d: #include %q: %w", name, i+2, inc, err)
 		}
-		b.WriteString("#line 1 1\n")
+		included++
+		b.WriteString("#line 1 " + strconv.Itoa(included) + "\n")
 		b.Write(text)
 		if len(text) > 0 && text[len(text)-1] != '\n' {
 			b.WriteString("\n")

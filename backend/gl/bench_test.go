@@ -25,8 +25,9 @@ func benchTensor(b *testing.B, d *Device, rows, cols int, r *rand.Rand) *backend
 }
 
 // BenchmarkMatMul reports GFLOP/s for the shapes of an MNIST Dense layer
-// (batch 32: Y = X·W and dW = Xᵀ·dY) and square products, per GEMM
-// variant. Each iteration waits for the product (Sync).
+// (batch 32: Y = X·W and dW = Xᵀ·dY) and square products, with the
+// kernel planGemm picks ("auto") and with each one meant for this kind of
+// device. Each iteration waits for the product (Sync).
 func BenchmarkMatMul(b *testing.B) {
 	d := device(b)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -40,8 +41,9 @@ func BenchmarkMatMul(b *testing.B) {
 		{"32x784x128-transB", 32, 784, 128, false, true},
 		{"256x256x256", 256, 256, 256, false, false},
 		{"512x512x512", 512, 512, 512, false, false},
+		{"1024x1024x1024", 1024, 1024, 1024, false, false},
 	}
-	defer func() { gemmOverride = -1 }()
+	defer func() { gemmOverride = nil }()
 	for _, c := range cases {
 		ar, ac := c.m, c.k
 		if c.transA {
@@ -56,14 +58,17 @@ func BenchmarkMatMul(b *testing.B) {
 			name := c.name + "/auto"
 			if v >= 0 {
 				g := gemmTiles[v]
-				kind := "shared"
-				if !g.Shared {
-					kind = "registers"
+				if (g.Kernel == kernelShared) == d.softwareKernels() ||
+					g.Kernel == kernelRegistersVec4 && !vec4OK(c.m, c.n, c.k, c.transA, c.transB) {
+					continue // not for this device, or this shape
 				}
-				name = fmt.Sprintf("%s/%s%dx%d", c.name, kind, g.BM, g.BN)
+				name = fmt.Sprintf("%s/%s%dx%d", c.name, [...]string{"shared", "registers", "vec4"}[g.Kernel], g.BM, g.BN)
 			}
 			b.Run(name, func(b *testing.B) {
-				gemmOverride = v
+				gemmOverride = nil
+				if v >= 0 {
+					gemmOverride = &gemmPlan{tile: v, splits: 1}
+				}
 				d.MatMul(C, A, B, trans(c.transA), trans(c.transB)) // warm up (JIT)
 				if err := d.Sync(); err != nil {
 					b.Fatal(err)
@@ -91,7 +96,7 @@ func BenchmarkOps(b *testing.B) {
 	d := device(b)
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, rows := range []int{32, 256} {
-		h := benchTensor(b, d, rows, 128, r)
+		h, hy := benchTensor(b, d, rows, 128, r), benchTensor(b, d, rows, 128, r)
 		bias := benchTensor(b, d, 1, 128, r)
 		logits := benchTensor(b, d, rows, 10, r)
 		targets := benchTensor(b, d, rows, 10, r)
@@ -112,7 +117,7 @@ func BenchmarkOps(b *testing.B) {
 			f    func()
 		}{
 			{"AddBias-ReLU", func() { d.AddBias(h, h, bias, backend.ReLU) }},
-			{"ActivationGrad-ReLU", func() { d.ActivationGrad(h, h, nil, logits, backend.Identity) }},
+			{"ActivationGrad-ReLU", func() { d.ActivationGrad(h, h, nil, hy, backend.ReLU) }},
 			{"SumRows", func() { d.SumRows(bias, h) }},
 			{"SoftmaxCrossEntropy", func() { d.SoftmaxCrossEntropy(dl, loss, logits, targets) }},
 			{"CountCorrect", func() { d.CountCorrect(loss, logits, targets) }},
@@ -135,7 +140,7 @@ func BenchmarkOps(b *testing.B) {
 				}
 			})
 		}
-		for _, t := range []*backend.Tensor{h, bias, logits, targets, dl, loss, w, g, m, v, data, idx, batch} {
+		for _, t := range []*backend.Tensor{h, hy, bias, logits, targets, dl, loss, w, g, m, v, data, idx, batch} {
 			d.Release(t)
 		}
 	}

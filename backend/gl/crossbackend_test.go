@@ -138,30 +138,3 @@ func TestCrossBackendAdam(t *testing.T) {
 		t.Errorf("max absolute difference %.3g after Adam, want ≤ %g", maxAbs, 2*lr*steps)
 	}
 }
-
-// TestTrainingStepLeaksNothing checks the live GL buffers: unchanged by
-// training, and back to the start once the model is released.
-func TestTrainingStepLeaksNothing(t *testing.T) {
-	g := device(t)
-	base := g.LiveBuffers()
-	x, y := teacherData(64)
-	m := nn.NewSequential(nn.Input(20), nn.Dense(8, "relu"), nn.Dense(5, "softmax"))
-	if err := m.Compile(g, nn.Adam(0.01), nn.CategoricalCrossEntropy, nn.CompileOptions{Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	fit := func() {
-		if _, err := m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 1, BatchSize: 16}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fit()
-	after1 := g.LiveBuffers()
-	fit()
-	if after2 := g.LiveBuffers(); after2 != after1 {
-		t.Errorf("live buffers %d after one Fit, %d after another", after1, after2)
-	}
-	m.Release()
-	if got := g.LiveBuffers(); got != base {
-		t.Errorf("live buffers %d after Release, want %d", got, base)
-	}
-}

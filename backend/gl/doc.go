@@ -25,8 +25,10 @@
 //
 // A GL context is current on one OS thread, and GL calls from any other
 // thread silently do nothing. Each Device therefore owns one goroutine,
-// locked to its OS thread, that makes the context, compiles every shader
-// variant (once, at New), and then executes a queue of commands. Ops
+// locked to its OS thread, that makes the context and then executes a
+// queue of commands (queue.go), building each shader program the first
+// time a command needs it (a compile error is then reported like any
+// deferred error; TestAllProgramsBuild builds every one). Ops
 // validate their arguments on the caller's goroutine (shape misuse panics
 // there, with the op name and shapes), enqueue a small command value on a
 // buffered channel and return at once. Upload copies the caller's slice
@@ -37,38 +39,81 @@
 // Sync or Close. A Device must be used from one goroutine at a time, as
 // backend.Device requires; several Devices may be used concurrently.
 //
+// The files follow that split: device.go is the API (New, Info, Alloc,
+// Upload, Download, Release, Sync, Close), queue.go the command queue and
+// its goroutine, resources.go the GL objects that goroutine owns,
+// barriers.go every GL call that touches buffer storage, and one file per
+// op family, named as in package cpu and mirroring package shaders.
+// specs.go (the table of programs) and gemmplan.go (the choice of GEMM
+// kernel) need no cgo, so tests check them without a GL context.
+//
+// # Fusion
+//
+// Some ops run as part of the one before (fuse.go): the device holds a
+// MatMul's last dispatch, or a small loss's, back on the caller's side
+// instead of sending it. An AddBias(y, y, bias, act) or an
+// ActivationGrad(dy, dy, …) on the product just computed becomes the
+// product's epilogue (bias, activation or its gradient applied to each
+// output on its way to memory), and a CountCorrect on the loss's
+// predictions and targets becomes part of the loss's dispatch. Any other
+// op, and Sync, Download, Alloc, Release or Close, sends the held command
+// first, unchanged, so ops still run in call order. A training step of the
+// reference model (Dense(128, relu) → Dense(10, softmax), Adam) takes 11
+// dispatches, down from 17 (TestCommandStream).
+//
 // # Synchronisation
 //
-// On a real GPU, dispatches run asynchronously and shader writes to
-// storage buffers are incoherent; llvmpipe runs them one after another, so
-// tests on it cannot catch a missing barrier. The rules, by review:
+// On a real GPU, dispatches without a barrier between them may run at the
+// same time, and shader writes to storage buffers are incoherent; llvmpipe
+// runs dispatches one after another, so no test on it can see a missing
+// barrier. The device therefore places barriers by rules, tracked per
+// buffer range (the bytes each storage binding covers), and
+// TestCommandStream checks the rules on the GL calls of real training
+// steps, recorded through a trace hook in the worker (worker.trace; one
+// nil check per call when off). Each program's write mask (progSpec.writes,
+// checked against its readonly declarations by glslangValidator in
+// TestShadersWriteMasks) says which of its bindings it may write.
 //
-//   - Shader → shader: every glDispatchCompute is followed by
-//     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT), so any later dispatch
-//     sees its writes (and, as drivers implement the barrier, does not
-//     overtake it: write-after-read on a reused buffer is ordered too).
-//   - Shader → buffer commands: before glGetNamedBufferSubData (Download,
+//   - Shader → shader. The worker remembers every range that dispatches
+//     read or wrote since the last glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT).
+//     A dispatch waits behind that barrier when it reads or writes a range
+//     an earlier one wrote (read-after-write, write-after-write), or writes
+//     a range an earlier one read (write-after-read: without the barrier
+//     the two may overlap in time and the earlier one read the new
+//     values). A barrier orders every earlier dispatch, so the record is
+//     then cleared. Dispatches that only read the same data (the two
+//     Gathers of a step reading the indices; dW, SumRows and dX reading
+//     dY) or write disjoint ranges of one buffer (the gradients of all
+//     layers, slices of one tensor) get no barrier between them. Two
+//     dispatches that update the same words only with atomic functions
+//     (Gather's error flag, atomicOr) need no order either
+//     (progSpec.atomics). With more accesses than it can remember
+//     (maxHazards) the worker issues the barrier early.
+//   - Shader → buffer commands. Before glGetNamedBufferSubData (Download,
 //     the Gather error flag), glNamedBufferSubData (Upload),
-//     glCopyNamedBufferSubData (Copy) or glClearNamedBuffer(Sub)Data (Fill,
-//     resetting the error flag) on a buffer a shader may have written, the
-//     device issues
-//     glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT); it tracks whether any
-//     dispatch ran since the last such barrier and skips it otherwise.
-//   - Buffer commands → shaders: writes by glNamedBufferSubData,
-//     glCopyNamedBufferSubData and glClearNamedBuffer(Sub)Data are ordered
-//     before later dispatches by GL itself; no barrier is needed. Likewise a
-//     buffer command that overwrites data an earlier dispatch reads waits
-//     for that dispatch (GL orders API writes after prior reads).
+//     glCopyNamedBufferSubData (Copy, both ends) or
+//     glClearNamedBuffer(Sub)Data (Fill, resetting the error flag) on a
+//     range a dispatch wrote since the last
+//     glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT), the worker issues
+//     that barrier, so the command sees the writes and a buffer write
+//     lands after them.
+//   - Buffer commands → shaders, and buffer writes after shader reads:
+//     GL orders buffer commands with the dispatches around them itself
+//     (only shader writes are incoherent), so no barrier is needed.
 //   - Host ← GPU: glGetNamedBufferSubData returns only once the data is
 //     there. Sync waits with glFenceSync/glClientWaitSync (flushing), never
 //     glFinish. Close fences before deleting anything.
 //   - Deleting a buffer (Release, growing the scratch buffer) while queued
 //     dispatches still use it is safe: GL keeps the storage until they end.
+//     The worker forgets the deleted buffer's ranges, since GL may reuse
+//     its name for a new buffer.
 //   - Aliasing allowed by the Device contract (y = x in AddBias and
-//     Activate, dx = dy, dLogits = logits, dPred = pred) binds one buffer
-//     twice; no block is declared restrict, and each invocation reads an
-//     element before it writes it, with row reductions finished (barrier())
-//     before any element of the row is written.
+//     Activate, dx = dy, dLogits = logits, dPred = pred) binds one range
+//     twice, once readonly; no block is declared restrict, so compilers
+//     must assume the aliasing, and every invocation reads an element
+//     before it writes it, and only it writes that element, with row
+//     reductions finished (barrier()) before any element of the row is
+//     written.
 //
 // # Memory and reductions
 //
@@ -84,23 +129,56 @@
 // scratch and error-flag buffers are not counted.
 //
 // GLSL 4.30 has no float atomics, so losses, correct counts and SumRows are
-// reduced deterministically: a row-wise pass writes one value per row into
-// a device scratch buffer and one work group sums it in shared memory in a
-// fixed order, adding to the 1×1 accumulator; nothing returns to the host.
-// Row-wise kernels (softmax, its gradient, the losses, arg-max) run one
-// invocation per row for rows of up to 64 values and a work group of 64
-// per row, reducing in shared memory, for wider rows. Softmax and
-// cross-entropy subtract the row maximum and use log-sum-exp.
+// reduced deterministically, in a fixed order, and nothing returns to the
+// host. A loss or CountCorrect over at most 16384 values runs as one work
+// group that walks every row and adds its total to the 1×1 accumulator
+// itself (groupSum in rows.glsl); larger ones write one value per row into
+// a device scratch buffer, and a second dispatch sums those in one work
+// group. Row-wise kernels (softmax, its gradient, the losses, arg-max) run
+// one invocation per row for rows of up to 64 values and a work group of 64
+// per row, reducing in shared memory, for wider rows (rows.glsl). Softmax
+// and cross-entropy subtract the row maximum and use log-sum-exp.
+//
+// Element-wise shaders choose their activation at compile time (one
+// program per activation kind), since CPU emulations such as llvmpipe
+// execute both sides of every if; and when the element count is a multiple
+// of 4 they run on vec4s, which halves llvmpipe's time (its cost is per
+// load, not per float) and gives GPUs wider loads. Gather does the same
+// for rows of a multiple of 4 values.
 //
 // # GEMM
 //
-// MatMul has three kernels, all register-blocked and reading transposed
-// operands in place (transposes are compile-time variants, accumulate a
-// uniform): on hardware, a shared-memory tiled kernel computing a 64×64
-// block of C per work group of 16×16 invocations with 4×4 outputs each, K
-// staged 16 at a time, or the same with a 32×32 block and 8×8 invocations
-// when the 64×64 tiling would give fewer than 16 work groups; on software
-// renderers, where barriers are costly and shared memory is ordinary
-// memory, a kernel without shared memory giving each of 8×8 invocations
-// 8×8 outputs (about 3× faster on llvmpipe).
+// MatMul's kernel is a pure function of the shape and the kind of device
+// (planGemm, gemmplan.go), so tests check the choice for GPUs on any
+// machine. Every kernel keeps a block of outputs per invocation in
+// registers and reads transposed operands in place (transposes, tiles and
+// epilogues are compile-time variants of gemm.comp):
+//
+//   - GPUs get a shared-memory kernel: a work group stages BM×BK and BK×BN
+//     slices of the operands in shared memory, and each invocation
+//     accumulates TM×TN outputs from them. The tile is the largest of
+//     128×128 (8×8 per invocation), 64×64 and 32×32 (4×4) that still gives
+//     256 work groups, two per multiprocessor of the largest GPUs (132 on
+//     an H100 or H200). When even 32×32 tiles give fewer and the product is
+//     large and deep enough (m·n·k ≥ 2²⁰, k ≥ 256), K is split: work
+//     group z computes the product over one slice of K into scratch
+//     memory, and a second dispatch sums the slices in order and applies
+//     the epilogue. The forward product of a dense layer on a batch of 32,
+//     32×128×784, runs as 4 tiles × 49 slices = 196 work groups instead of
+//     4.
+//   - Software renderers, where a barrier switches between every
+//     invocation of the group and shared memory is ordinary memory, get a
+//     kernel without shared memory: each invocation reads its rows and
+//     columns through the cache. When K, and the operands' contiguous
+//     dimensions, are multiples of 4 (and the 16×128 blocks do not pad the
+//     product by more than half) each of 8 invocations computes 16×16
+//     outputs from vec4 loads (on llvmpipe with 2 cores: about 25 GFLOP/s
+//     at 1024³ against 9 for the scalar form); otherwise 8×8 invocations
+//     compute 8×8 outputs each from scalar loads.
+//
+// # Timing
+//
+// Device.Timed runs a function that calls ops and reports the GPU time of
+// their commands (GL_TIME_ELAPSED and GL_TIMESTAMP queries around them)
+// next to the wall time, for benchmarks.
 package gl

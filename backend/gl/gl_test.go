@@ -5,10 +5,10 @@ package gl
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,6 +137,31 @@ func TestShaderCompileError(t *testing.T) {
 	}
 }
 
+// TestAllProgramsBuild builds every program of the table on the device's
+// driver (the device itself builds each only when first needed).
+func TestAllProgramsBuild(t *testing.T) {
+	d := device(t)
+	keys, specs := sortedSpecs()
+	var slowest time.Duration
+	var slow progKey
+	d.onThread(func() error {
+		for _, k := range keys {
+			start := time.Now()
+			p, err := buildProgram(specs[k])
+			if err != nil {
+				t.Errorf("%+v: %v", k, err)
+				continue
+			}
+			gl.DeleteProgram(p.id)
+			if e := time.Since(start); e > slowest {
+				slowest, slow = e, k
+			}
+		}
+		return nil
+	})
+	t.Logf("%d programs built; the slowest, %+v, in %v", len(keys), slow, slowest)
+}
+
 // TestDeferredError checks that a GL error raised by a queued command is
 // reported by the next Sync, once.
 func TestDeferredError(t *testing.T) {
@@ -190,115 +215,39 @@ func randn(r *rand.Rand, n int) []float32 {
 	return v
 }
 
-// TestGEMMVariants runs every tile variant on shapes around the tile
-// edges, with every transpose and accumulate, against float64 loops.
-func TestGEMMVariants(t *testing.T) {
+// TestGatherBlocks lowers the storage-block limit so that Gather has to
+// spread src over several blocks, for rows copied as floats (7 columns) and
+// as vec4s (8); backendtest covers bad row numbers.
+func TestGatherBlocks(t *testing.T) {
 	d := device(t)
-	r := rand.New(rand.NewPCG(1, 2))
-	shapes := [][3]int{{1, 1, 1}, {3, 5, 2}, {33, 17, 65}, {64, 64, 16}, {65, 31, 130}, {130, 129, 7}}
-	defer func() { gemmOverride = -1 }()
-	for v := range gemmTiles {
-		gemmOverride = v
-		for _, s := range shapes {
-			m, k, n := s[0], s[1], s[2]
-			for ta := 0; ta < 2; ta++ {
-				for tb := 0; tb < 2; tb++ {
-					for acc := 0; acc < 1; acc++ {
-						av, bv, cv := randn(r, m*k), randn(r, k*n), randn(r, m*n)
-						ar, ac := m, k
-						if ta == 1 {
-							ar, ac = k, m
-						}
-						br, bc := k, n
-						if tb == 1 {
-							br, bc = n, k
-						}
-						a, b, c := upload(t, d, ar, ac, av), upload(t, d, br, bc, bv), upload(t, d, m, n, cv)
-						d.MatMul(c, a, b, trans(ta == 1), trans(tb == 1))
-						got := download(t, d, c)
-						bad := 0
-						for i := 0; i < m; i++ {
-							for j := 0; j < n; j++ {
-								want, mag := 0.0, 0.0
-								if acc == 1 {
-									want, mag = float64(cv[i*n+j]), math.Abs(float64(cv[i*n+j]))
-								}
-								for p := 0; p < k; p++ {
-									x := av[i*k+p]
-									if ta == 1 {
-										x = av[p*m+i]
-									}
-									y := bv[p*n+j]
-									if tb == 1 {
-										y = bv[j*k+p]
-									}
-									want += float64(x) * float64(y)
-									mag += math.Abs(float64(x) * float64(y))
-								}
-								if math.Abs(float64(got[i*n+j])-want) > 1e-5*mag+1e-6 {
-									if bad == 0 {
-										t.Errorf("variant %d %v transA=%d transB=%d acc=%d: c[%d,%d] = %g, want %g", v, s, ta, tb, acc, i, j, got[i*n+j], want)
-									}
-									bad++
-								}
-							}
-						}
-						d.Release(a)
-						d.Release(b)
-						d.Release(c)
+	saved := d.limits.maxSSBO
+	defer func() { d.limits.maxSSBO = saved }()
+	for _, cols := range []int{7, 8} {
+		rows := 50
+		src := make([]float32, rows*cols)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		s := upload(t, d, rows, cols, src)
+		idxv := []float32{0, 49, 16, 15, 33, 32, 48, 1, 17, 31}
+		idx := upload(t, d, 1, len(idxv), idxv)
+		dst := upload(t, d, 4, cols, nil)
+		d.limits.maxSSBO = int64(max(16*cols*4, 4*d.limits.align)) // a few rows per block
+		for off := 0; off+4 <= len(idxv); off += 3 {
+			d.Gather(dst, s, idx, off)
+			got := download(t, d, dst)
+			for i := 0; i < 4; i++ {
+				for j := 0; j < cols; j++ {
+					if want := src[int(idxv[off+i])*cols+j]; got[i*cols+j] != want {
+						t.Fatalf("%d columns, offset %d: dst[%d,%d] = %g, want %g", cols, off, i, j, got[i*cols+j], want)
 					}
 				}
 			}
 		}
-	}
-}
-
-// TestGatherBlocks lowers the storage-block limit so that Gather has to
-// spread src over several blocks, and checks bad row numbers.
-func TestGatherBlocks(t *testing.T) {
-	d := device(t)
-	rows, cols := 50, 7
-	src := make([]float32, rows*cols)
-	for i := range src {
-		src[i] = float32(i)
-	}
-	s := upload(t, d, rows, cols, src)
-	defer d.Release(s)
-	idxv := []float32{0, 49, 16, 15, 33, 32, 48, 1, 17, 31}
-	idx := upload(t, d, 1, len(idxv), idxv)
-	defer d.Release(idx)
-	dst := upload(t, d, 4, cols, nil)
-	defer d.Release(dst)
-
-	saved := d.limits.maxSSBO
-	d.limits.maxSSBO = int64(max(16*cols*4, 4*d.limits.align)) // a few rows per block
-	for off := 0; off+4 <= len(idxv); off += 3 {
-		d.Gather(dst, s, idx, off)
-		got := download(t, d, dst)
-		for i := 0; i < 4; i++ {
-			for j := 0; j < cols; j++ {
-				if want := src[int(idxv[off+i])*cols+j]; got[i*cols+j] != want {
-					t.Fatalf("offset %d: dst[%d,%d] = %g, want %g", off, i, j, got[i*cols+j], want)
-				}
-			}
+		d.limits.maxSSBO = saved
+		for _, x := range []*backend.Tensor{s, idx, dst} {
+			d.Release(x)
 		}
-	}
-	d.limits.maxSSBO = saved
-
-	d.Upload(idx, []float32{3, -1, 2.5, 50, 0, 0, 0, 0, 0, 0})
-	d.Gather(dst, s, idx, 0)
-	got := make([]float32, dst.Len())
-	err := d.Download(got, dst)
-	if err == nil || !strings.Contains(err.Error(), "Gather") {
-		t.Fatalf("bad row numbers: Download error %v", err)
-	}
-	for i := cols; i < len(got); i++ {
-		if got[i] != 0 {
-			t.Fatalf("row %d of a bad gather = %v, want zeros", i/cols, got[i/cols*cols:i/cols*cols+cols])
-		}
-	}
-	if err := d.Sync(); err != nil {
-		t.Fatalf("the Gather error was reported twice: %v", err)
 	}
 }
 
@@ -326,64 +275,23 @@ func TestUploadReuse(t *testing.T) {
 	}
 }
 
-func mustPanic(t *testing.T, what string, f func()) {
-	t.Helper()
-	defer func() {
-		if recover() == nil {
-			t.Errorf("%s did not panic", what)
-		}
-	}()
-	f()
-}
-
-// TestSecondDevice opens a second device next to the shared one and
-// checks that it works and that Close frees everything (the rest of
-// Close's contract is checked by backendtest).
+// TestSecondDevice checks that a second context, next to the shared
+// test device, compiles its own programs and runs them (backendtest
+// covers what Close frees and the rest of the lifecycle).
 func TestSecondDevice(t *testing.T) {
 	device(t)
 	d, err := New(backend.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := upload(t, d, 3, 3, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9})
+	defer d.Close()
+	a := upload(t, d, 3, 3, []float32{1, -2, 3, -4, 5, -6, 7, -8, 9})
 	b := upload(t, d, 3, 3, nil)
-	upload(t, d, 1, 1, nil)
 	d.Copy(b, a)
 	d.Activate(b, b, backend.ReLU)
-	if got := download(t, d, b); got[8] != 9 {
-		t.Fatalf("second device computed %v", got)
-	}
-	d.Release(a)
-	if n := d.LiveBuffers(); n != 2 {
-		t.Fatalf("LiveBuffers = %d, want 2", n)
-	}
-	if err := d.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := d.LiveBuffers(); n != 0 {
-		t.Fatalf("LiveBuffers after Close = %d", n)
-	}
-}
-
-// TestGemmTiles checks the invariants gemm.comp relies on.
-func TestGemmTiles(t *testing.T) {
-	for _, g := range gemmTiles {
-		tx, ty := g.BN/g.TN, g.BM/g.TM
-		if tx*g.TN != g.BN || ty*g.TM != g.BM || tx*ty > 1024 {
-			t.Errorf("%+v: tile does not split into invocations", g)
-		}
-		if g.Shared {
-			nt := tx * ty
-			if g.BM*g.BK%nt != 0 || g.BN*g.BK%nt != 0 {
-				t.Errorf("%+v: BM·BK and BN·BK must be multiples of the %d invocations", g, nt)
-			}
-			if shared := 4 * g.BK * (g.BM + g.BN + 2); shared > 32768 {
-				t.Errorf("%+v: %d bytes of shared memory, more than GL guarantees", g, shared)
-			}
-		}
-	}
-	if len(gemmTiles) > 3 || int(progGemm)+4*len(gemmTiles) > numProgs {
-		t.Errorf("numProgs leaves no room for %d GEMM variants", len(gemmTiles))
+	want := []float32{1, 0, 3, 0, 5, 0, 7, 0, 9}
+	if got := download(t, d, b); !slices.Equal(got, want) {
+		t.Fatalf("second device computed %v, want %v", got, want)
 	}
 }
 

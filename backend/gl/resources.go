@@ -1,0 +1,258 @@
+//go:build cgo
+
+package gl
+
+// The GL resources the context's goroutine owns: the context itself, the
+// compiled programs, tensor buffers, the scratch and error-flag buffers,
+// fences, and the collection of deferred GL errors.
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/glnn/glnn/backend"
+	"github.com/go-gl/gl/v4.5-core/gl"
+)
+
+// worker is the state owned by the context's goroutine.
+type worker struct {
+	ctx      glContext
+	specs    map[progKey]progSpec // every program the device may build
+	progs    map[progKey]*program // those built so far
+	buffers  map[uint32]struct{}  // live tensor buffers, freed at Close
+	scratch  uint32
+	scratchN int // floats
+	errFlag  uint32
+	gathered bool // a Gather ran since the error flag was last read
+	// unbarriered: what dispatches accessed since the last
+	// GL_SHADER_STORAGE_BARRIER_BIT; unflushed: what they wrote since the
+	// last GL_BUFFER_UPDATE_BARRIER_BIT.
+	unbarriered, unflushed hazards
+	trace                  func(event) // tests: told of every GL call that orders memory
+	timer                  [3]uint32   // Timed's queries (time elapsed, two timestamps), made on first use
+	debug                  *debugLog
+	debugKey               uintptr
+	err                    error // first deferred error
+}
+
+func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (err error) {
+	ctx, err := openContext(sel, debug)
+	if err != nil {
+		return err
+	}
+	w.ctx = ctx
+	defer func() {
+		if err != nil {
+			w.close()
+		}
+	}()
+	if err := loadGL(ctx); err != nil {
+		return err
+	}
+	var major, minor int32
+	gl.GetIntegerv(gl.MAJOR_VERSION, &major)
+	gl.GetIntegerv(gl.MINOR_VERSION, &minor)
+	version, renderer, vendor := glString(gl.VERSION), glString(gl.RENDERER), glString(gl.VENDOR)
+	if version == "" {
+		return fmt.Errorf("%s context is not current (no GL_VERSION)", ctx.kind())
+	}
+	if major < 4 || major == 4 && minor < 3 {
+		return fmt.Errorf("OpenGL %d.%d (%q, %s) is too old: compute shaders need 4.3", major, minor, version, renderer)
+	}
+	lower := strings.ToLower(renderer)
+	soft := false
+	for _, s := range []string{"llvmpipe", "softpipe", "swrast", "swiftshader"} {
+		soft = soft || strings.Contains(lower, s)
+	}
+	*info = backend.Info{
+		Backend:  "gl",
+		Name:     "gl: " + renderer,
+		Vendor:   vendor,
+		Renderer: renderer,
+		Version:  version,
+		Context:  ctx.kind(),
+		Software: soft,
+	}
+	if debug {
+		w.debug = &debugLog{}
+		if w.debugKey, err = installDebug(ctx.procAddr, w.debug); err != nil {
+			return err
+		}
+	}
+	gl.GetInteger64v(gl.MAX_SHADER_STORAGE_BLOCK_SIZE, &lim.maxSSBO)
+	var align int32
+	gl.GetIntegerv(gl.SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, &align)
+	lim.align = int(max(align, 4))
+	var gx, gy int32
+	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 0, &gx)
+	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 1, &gy)
+	lim.maxGroups = uint32(min(gx, gy))
+	if lim.maxSSBO <= 0 || lim.maxGroups == 0 {
+		return fmt.Errorf("%s reports no shader storage or compute limits", renderer)
+	}
+	w.specs = progSpecs()
+	w.progs = map[progKey]*program{}
+	w.buffers = map[uint32]struct{}{}
+	gl.CreateBuffers(1, &w.errFlag)
+	gl.NamedBufferStorage(w.errFlag, 4, nil, gl.DYNAMIC_STORAGE_BIT)
+	gl.ClearNamedBufferData(w.errFlag, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		return fmt.Errorf("setting up: OpenGL error %s", glErrorName(e))
+	}
+	return nil
+}
+
+// close frees everything and destroys the context.
+func (w *worker) close() {
+	for name := range w.buffers {
+		gl.DeleteBuffers(1, &name)
+	}
+	w.buffers = nil
+	for _, p := range w.progs {
+		gl.DeleteProgram(p.id)
+	}
+	w.progs = nil
+	if w.scratch != 0 {
+		gl.DeleteBuffers(1, &w.scratch)
+	}
+	if w.timer[0] != 0 {
+		gl.DeleteQueries(int32(len(w.timer)), &w.timer[0])
+	}
+	if w.errFlag != 0 {
+		gl.DeleteBuffers(1, &w.errFlag)
+	}
+	if w.debug != nil {
+		uninstallDebug(w.debugKey)
+	}
+	w.ctx.destroy()
+}
+
+func (w *worker) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// ensureScratch returns the scratch buffer, grown to hold n floats. The
+// old one is deleted; GL keeps it alive for dispatches still using it.
+func (w *worker) ensureScratch(n int) uint32 {
+	if n <= w.scratchN && w.scratch != 0 {
+		return w.scratch
+	}
+	n = max(n, 2*w.scratchN, 1024)
+	if w.scratch != 0 {
+		w.deleteBuffer(w.scratch)
+	}
+	gl.CreateBuffers(1, &w.scratch)
+	gl.NamedBufferStorage(w.scratch, 4*n, nil, 0)
+	w.scratchN = n
+	return w.scratch
+}
+
+// alloc makes a zeroed buffer of n bytes.
+func (w *worker) alloc(n int) (uint32, error) {
+	w.collectGLErrors() // so that the check below sees only this allocation
+	var name uint32
+	gl.CreateBuffers(1, &name)
+	gl.NamedBufferStorage(name, n, nil, gl.DYNAMIC_STORAGE_BIT)
+	// A freshly created buffer: no shader wrote it, no barrier needed.
+	w.note(evWrite, name, 0, n)
+	gl.ClearNamedBufferData(name, gl.R32F, gl.RED, gl.FLOAT, nil)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		gl.DeleteBuffers(1, &name)
+		return 0, fmt.Errorf("OpenGL error %s", glErrorName(e))
+	}
+	w.buffers[name] = struct{}{}
+	return name, nil
+}
+
+// fence waits until the GPU has finished every command issued so far.
+func (w *worker) fence() {
+	s := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	if s == 0 {
+		w.fail(fmt.Errorf("glFenceSync failed (OpenGL error %s)", glErrorName(gl.GetError())))
+		return
+	}
+	defer gl.DeleteSync(s)
+	for {
+		switch gl.ClientWaitSync(s, gl.SYNC_FLUSH_COMMANDS_BIT, 1e9) {
+		case gl.ALREADY_SIGNALED, gl.CONDITION_SATISFIED:
+			return
+		case gl.WAIT_FAILED:
+			w.fail(fmt.Errorf("glClientWaitSync failed (OpenGL error %s)", glErrorName(gl.GetError())))
+			return
+		}
+	}
+}
+
+// collectGLErrors turns pending GL errors and debug messages into the
+// deferred error.
+func (w *worker) collectGLErrors() {
+	if w.debug != nil { // first: the debug messages say more than glGetError
+		for _, m := range w.debug.take() {
+			w.fail(fmt.Errorf("OpenGL debug output: %s", m))
+		}
+	}
+	for i := 0; i < 16; i++ {
+		e := gl.GetError()
+		if e == gl.NO_ERROR {
+			break
+		}
+		w.fail(fmt.Errorf("OpenGL error %s", glErrorName(e)))
+	}
+}
+
+// takeErr collects pending errors, returns the first one and clears it.
+func (w *worker) takeErr() error {
+	w.collectGLErrors()
+	if w.gathered {
+		w.gathered = false
+		var flag uint32
+		w.bufferCommand(evRead, w.errFlag, 0, 4)
+		gl.GetNamedBufferSubData(w.errFlag, 0, 4, unsafe.Pointer(&flag))
+		if flag != 0 {
+			w.fail(backend.ErrBadIndex)
+			w.bufferCommand(evWrite, w.errFlag, 0, 4)
+			gl.ClearNamedBufferData(w.errFlag, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+		}
+	}
+	err := w.err
+	w.err = nil
+	if err != nil {
+		return fmt.Errorf("gl: %w", err)
+	}
+	return nil
+}
+
+func glString(name uint32) string {
+	p := gl.GetString(name)
+	if p == nil {
+		return ""
+	}
+	return gl.GoStr(p)
+}
+
+func glErrorName(e uint32) string {
+	switch e {
+	case gl.NO_ERROR:
+		return "GL_NO_ERROR"
+	case gl.INVALID_ENUM:
+		return "GL_INVALID_ENUM"
+	case gl.INVALID_VALUE:
+		return "GL_INVALID_VALUE"
+	case gl.INVALID_OPERATION:
+		return "GL_INVALID_OPERATION"
+	case gl.INVALID_FRAMEBUFFER_OPERATION:
+		return "GL_INVALID_FRAMEBUFFER_OPERATION"
+	case gl.OUT_OF_MEMORY:
+		return "GL_OUT_OF_MEMORY"
+	case gl.STACK_UNDERFLOW:
+		return "GL_STACK_UNDERFLOW"
+	case gl.STACK_OVERFLOW:
+		return "GL_STACK_OVERFLOW"
+	case gl.CONTEXT_LOST:
+		return "GL_CONTEXT_LOST"
+	}
+	return fmt.Sprintf("0x%04X", e)
+}
