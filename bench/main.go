@@ -54,7 +54,7 @@
 //
 // A device that implements benchcase.Timer,
 //
-//	interface{ Timed(f func()) (time.Duration, error) }
+//	interface{ Timed(f func()) (gpu, wall time.Duration, err error) }
 //
 // (the GL backend, through GL_TIME_ELAPSED queries) has each per-op loop
 // timed a second time by its own clock: the "device µs" column beside the

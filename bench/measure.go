@@ -316,7 +316,7 @@ func timeOp(ctx context.Context, sync func() error, timer benchcase.Timer, reps 
 		if err := ctx.Err(); err != nil {
 			return timing{}, err
 		}
-		d, err := timer.Timed(func() { calls(n) })
+		d, _, err := timer.Timed(func() { calls(n) })
 		if err == nil {
 			err = sync()
 		}

@@ -140,7 +140,7 @@ func (s *caseState) measure(b *testing.B, c benchcase.Case, m metric) {
 		m(b, perCall)
 	}
 	if t, ok := s.dev.(benchcase.Timer); ok {
-		d, err := t.Timed(func() { s.loop(b.N) })
+		d, _, err := t.Timed(func() { s.loop(b.N) })
 		if err == nil {
 			err = s.dev.Sync()
 		}

@@ -92,16 +92,16 @@ func EpochSeconds(secondsPerStep float64, batch int) float64 {
 
 // Timer is an optional interface of a device that can measure the time
 // its own clock says a group of ops took, as the GL backend does with a
-// GL_TIME_ELAPSED query. Timed calls f, which queues ops, and returns the
-// device time between the first and the last of them, once they have
-// finished; err is any error the device reported meanwhile. It is the
-// execution time without the launch and synchronisation costs a wall
-// clock also sees.
+// GL_TIME_ELAPSED query. Timed calls f, which queues ops, and returns gpu,
+// the device time between the first and the last of them, and wall, the
+// time until they had finished; err is any error the device reported
+// meanwhile. gpu is the execution time without the launch and
+// synchronisation costs a wall clock also sees.
 //
 // Benchmarks check for it with a type assertion, dev.(benchcase.Timer),
 // and leave the device-time column empty when a device lacks it.
 type Timer interface {
-	Timed(f func()) (time.Duration, error)
+	Timed(f func()) (gpu, wall time.Duration, err error)
 }
 
 // Arena allocates tensors on one device for a case and releases them all

@@ -4,6 +4,7 @@ package gl
 
 import (
 	"errors"
+	"github.com/glnn/glnn/backend/benchcase"
 	"math/rand/v2"
 	"testing"
 
@@ -55,3 +56,6 @@ func TestTimed(t *testing.T) {
 		t.Errorf("Timed on a closed device: %v, want ErrClosed", err)
 	}
 }
+
+// The bench program measures GL ops through this interface.
+var _ benchcase.Timer = (*Device)(nil)
