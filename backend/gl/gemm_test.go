@@ -153,3 +153,10 @@ func TestGEMMEpilogues(t *testing.T) {
 		}
 	}
 }
+
+func trans(t bool) backend.Transpose {
+	if t {
+		return backend.Trans
+	}
+	return backend.NoTrans
+}
