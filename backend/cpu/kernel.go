@@ -1,5 +1,9 @@
 package cpu
 
+// The amd64 kernels and packing helpers are generated with avo by the
+// module in internal/asmgen.
+//go:generate go -C internal/asmgen run . -out ../../kernel_amd64.s -stubs ../../kernel_amd64.go -pkg cpu
+
 // microKernel describes a GEMM micro-kernel and the packed layout it reads.
 //
 // fn(kc, a, b, c, ldc, accumulate) computes one mr×nr block of C:
