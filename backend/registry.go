@@ -20,6 +20,11 @@ type Options struct {
 	Context string
 	// Debug turns on driver validation (a GL debug context) where available.
 	Debug bool
+	// Kernel selects the CPU backend's GEMM micro-kernel: "avx512",
+	// "avx2" (with FMA) or "go" (portable). "" means the fastest the CPU
+	// supports; the GLNN_CPU_KERNEL environment variable supplies it when
+	// empty. Opening fails if the CPU lacks the kernel's instructions.
+	Kernel string
 }
 
 // Opener opens a device of one backend.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/glnn/glnn/backend"
 	"github.com/glnn/glnn/backend/backendtest"
+	"github.com/glnn/glnn/backend/cpu"
 )
 
 // gemmShapes are (m, n, k) triples: degenerate sizes, sizes that are not
@@ -51,10 +52,16 @@ func matMulRef(a, b, c0 []float32, m, n, k int, transA, transB bool) (want, scal
 
 func matMulTol(k int) float64 { return 1e-5 * math.Sqrt(float64(max(k, 1))) }
 
+// TestMatMul checks MatMul on every shape, transpose and accumulate
+// combination, with each kernel this CPU runs and each worker count.
 func TestMatMul(t *testing.T) {
 	var devs []backend.Device
-	for _, threads := range threadCounts {
-		devs = append(devs, open(t, threads))
+	var names []string
+	for _, kernel := range cpu.Kernels() {
+		for _, threads := range threadCounts {
+			devs = append(devs, openKernel(t, threads, kernel))
+			names = append(names, fmt.Sprintf("kernel=%s threads=%d", kernel, threads))
+		}
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range gemmShapes {
@@ -80,7 +87,7 @@ func TestMatMul(t *testing.T) {
 					want, scale = matMulRef(ad, bd, nil, m, n, k, transA, transB)
 				}
 				for i, d := range devs {
-					name := fmt.Sprintf("threads=%d %dx%dx%d transA=%v transB=%v accumulate=%v", threadCounts[i], m, n, k, transA, transB, acc)
+					name := fmt.Sprintf("%s %dx%dx%d transA=%v transB=%v accumulate=%v", names[i], m, n, k, transA, transB, acc)
 					a, b, c := backendtest.Upload(t, d, ar, ac, ad), backendtest.Upload(t, d, br, bc, bd), backendtest.Upload(t, d, m, n, init)
 					d.MatMul(c, a, b, transA, transB, acc)
 					near(t, name, backendtest.Download(t, d, c), want, scale, matMulTol(k))
