@@ -22,8 +22,9 @@
 // Matrix multiplication is a blocked GEMM in the style of Goto and van de
 // Geijn: op(A) and op(B) are cut into panels that are packed into
 // per-worker buffers (transposes are handled by the packing, never
-// materialised), and a register-tiled micro-kernel computes each small
-// block of C (see microKernel). On amd64 the micro-kernel is written in assembly,
+// materialised) or, where their layout already suits, read in place, and
+// a register-tiled micro-kernel computes each small block of C (see
+// microKernel). On amd64 the micro-kernel is written in assembly,
 // generated with avo by internal/asmgen (a module of its own, run by go
 // generate): an 8×32 AVX-512 kernel and a 6×16 AVX2+FMA kernel. New picks
 // the fastest one the CPU supports, and a portable Go kernel everywhere

@@ -11,6 +11,12 @@ const (
 	// gemmParallelMin is the number of multiply-adds (m·n·k) below which
 	// a product runs inline on the caller.
 	gemmParallelMin = 1 << 16
+	// gemmInPlaceSpan is the most values (128 KiB) that the kc rows of an
+	// operand read in place may span; see packing.
+	gemmInPlaceSpan = 32 << 10
+	// gemmPackReuse is the number of kernel calls per panel of a row-major
+	// A from which it is packed.
+	gemmPackReuse = 8
 	// gemmTilesPerWorker is how many tiles per worker the splitting aims
 	// for when a product is large enough to parallelise.
 	gemmTilesPerWorker = 1
@@ -141,11 +147,32 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 	g.a, g.b, g.c = nil, nil, nil
 }
 
-// packing decides which full panels of op(A) and op(B) are packed before
-// the kernel reads them, and which it reads in place; for now every panel
-// is packed.
+// packing decides which full panels of op(A) and op(B) the kernel reads
+// in place and which are packed first, once mc, nc and kc are set.
+//
+// A kernel that is not strided reads packed panels only, and a transposed
+// B must be packed (its rows are not contiguous in b). Otherwise a panel
+// is read in place unless
+//
+//   - its kc rows are far apart: a panel of a row-major B, or of a
+//     transposed A, reads one row of the matrix per step of k, and when
+//     those rows span more than gemmInPlaceSpan values (a few dozen pages
+//     of memory) each step misses the TLB and the prefetchers stop at
+//     every page;
+//   - it is used by many kernel calls: an mc×kc block of a row-major A
+//     serves every nr-wide panel of the tile, and once there are
+//     gemmPackReuse of them the contiguous packed panel pays for its copy.
 func (g *gemmTask) packing() (packA, packB bool) {
-	return true, true
+	if !g.kern.strided {
+		return true, true
+	}
+	if g.transA {
+		packA = g.kc*g.lda > gemmInPlaceSpan
+	} else {
+		packA = g.nc >= gemmPackReuse*g.kern.nr
+	}
+	packB = g.transB || g.kc*g.ldb > gemmInPlaceSpan
+	return packA, packB
 }
 
 // copyPadded copies src to the start of dst and zeroes the rest of dst.
