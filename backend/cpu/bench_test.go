@@ -7,61 +7,67 @@ import (
 
 	"github.com/glnn/glnn/backend"
 	"github.com/glnn/glnn/backend/backendtest"
+	"github.com/glnn/glnn/backend/cpu"
 )
 
-// benchShapes are the products of training the MNIST MLP (784-128-10) at
-// batch 32 and 128 (forward X·W, weight gradients Xᵀ·dY, input gradient
-// dY·Wᵀ), then square products for peak throughput.
+// benchShapes are the products BenchmarkMatMul times: NN, TN and NT at
+// the MNIST MLP's (784-128-10) batch 32 and 128 and a large square, then
+// the other products of a training step (weight gradients Xᵀ·dY, input
+// gradients dY·Wᵀ, the 10-wide output layer).
 var benchShapes = []struct {
 	m, n, k        int
 	transA, transB bool
 }{
 	{32, 128, 784, false, false},
+	{32, 128, 784, true, false},
+	{32, 128, 784, false, true},
+	{128, 128, 784, false, false},
+	{128, 128, 784, true, false},
+	{128, 128, 784, false, true},
+	{1024, 1024, 1024, false, false},
+	{1024, 1024, 1024, true, false},
+	{1024, 1024, 1024, false, true},
 	{784, 128, 32, true, false},
+	{32, 784, 128, false, true},
+	{784, 128, 128, true, false},
+	{128, 784, 128, false, true},
 	{32, 10, 128, false, false},
 	{128, 10, 32, true, false},
 	{32, 128, 10, false, true},
-	{128, 128, 784, false, false},
-	{784, 128, 128, true, false},
-	{128, 10, 128, false, false},
-	{128, 10, 128, true, false},
-	{128, 128, 10, false, true},
-	{256, 256, 256, false, false},
-	{512, 512, 512, false, false},
-	{1024, 1024, 1024, false, false},
 }
 
-// BenchmarkMatMul reports GFLOP/s (2·m·n·k per product) for each shape;
-// sub-benchmark names are key=value pairs for benchstat.
+// BenchmarkMatMul reports GFLOP/s (2·m·n·k per product) for each kernel
+// the CPU runs and each shape; sub-benchmark names are key=value pairs for
+// benchstat.
 func BenchmarkMatMul(b *testing.B) {
-	d := open(b, 0)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, s := range benchShapes {
-		tr := map[bool]string{false: "N", true: "T"}
-		name := fmt.Sprintf("shape=%dx%dx%d/op=%s%s", s.m, s.n, s.k, tr[s.transA], tr[s.transB])
-		b.Run(name, func(b *testing.B) {
-			ar, ac := s.m, s.k
-			if s.transA {
-				ar, ac = ac, ar
+	for _, kern := range cpu.Kernels() {
+		b.Run("kernel="+kern, func(b *testing.B) {
+			d := openKernel(b, 0, kern)
+			rng := rand.New(rand.NewPCG(1, 2))
+			for _, s := range benchShapes {
+				tr := map[bool]string{false: "N", true: "T"}
+				name := fmt.Sprintf("shape=%dx%dx%d/op=%s%s", s.m, s.n, s.k, tr[s.transA], tr[s.transB])
+				b.Run(name, func(b *testing.B) {
+					ar, ac := s.m, s.k
+					if s.transA {
+						ar, ac = ac, ar
+					}
+					br, bc := s.k, s.n
+					if s.transB {
+						br, bc = bc, br
+					}
+					x := backendtest.Upload(b, d, ar, ac, uniform(rng, ar*ac, -1, 1))
+					y := backendtest.Upload(b, d, br, bc, uniform(rng, br*bc, -1, 1))
+					c := backendtest.Upload(b, d, s.m, s.n, nil)
+					defer release(d, x, y, c)
+					d.MatMul(c, x, y, s.transA, s.transB, false) // warm the packing buffers
+					b.ResetTimer()
+					for b.Loop() {
+						d.MatMul(c, x, y, s.transA, s.transB, false)
+					}
+					b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
 			}
-			br, bc := s.k, s.n
-			if s.transB {
-				br, bc = bc, br
-			}
-			x := backendtest.Upload(b, d, ar, ac, uniform(rng, ar*ac, -1, 1))
-			y := backendtest.Upload(b, d, br, bc, uniform(rng, br*bc, -1, 1))
-			c := backendtest.Upload(b, d, s.m, s.n, nil)
-			defer func() {
-				for _, t := range []*backend.Tensor{x, y, c} {
-					d.Release(t)
-				}
-			}()
-			d.MatMul(c, x, y, s.transA, s.transB, false) // warm the packing buffers
-			b.ResetTimer()
-			for b.Loop() {
-				d.MatMul(c, x, y, s.transA, s.transB, false)
-			}
-			b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }
