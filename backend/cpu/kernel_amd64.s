@@ -7,6 +7,9 @@
 // func gemmAVX512_8x32(kc int, a []float32, rsA int, csA int, b []float32, rsB int, c []float32, ldc int, accumulate bool)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·gemmAVX512_8x32(SB), NOSPLIT, $0-113
+	// Register tile: 8 rows × 32 columns of C in 8×2 zmm accumulators (2 per row),
+	// 2 zmm for row p of B and one for the broadcast A(i, p). Per step of k:
+	// 2 loads of B, 8 VBROADCASTSS of A and 16 VFMADD231PS.
 	MOVQ       c_base+80(FP), AX
 	MOVQ       ldc+104(FP), CX
 	SHLQ       $0x02, CX
@@ -306,6 +309,9 @@ gemmAVX512_8x32_store:
 // func gemmAVX2_6x16(kc int, a []float32, rsA int, csA int, b []float32, rsB int, c []float32, ldc int, accumulate bool)
 // Requires: AVX, FMA3, MMX+
 TEXT ·gemmAVX2_6x16(SB), NOSPLIT, $0-113
+	// Register tile: 6 rows × 16 columns of C in 6×2 ymm accumulators (2 per row),
+	// 2 ymm for row p of B and one for the broadcast A(i, p). Per step of k:
+	// 2 loads of B, 6 VBROADCASTSS of A and 12 VFMADD231PS.
 	MOVQ       c_base+80(FP), AX
 	MOVQ       ldc+104(FP), CX
 	SHLQ       $0x02, CX

@@ -73,6 +73,12 @@ func (k kernel) generate() {
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes one %d×%d block of C with %s: see microKernel.", k.name(), k.mr, k.nr(), k.isa))
 	width := 4 * k.lanes() // bytes per vector
+	reg := map[string]string{"AVX512": "zmm", "AVX2": "ymm"}[k.isa]
+	Comment(
+		fmt.Sprintf("Register tile: %d rows × %d columns of C in %d×%d %s accumulators (%d per row),", k.mr, k.nr(), k.mr, k.nv, reg, k.nv),
+		fmt.Sprintf("%d %s for row p of B and one for the broadcast A(i, p). Per step of k:", k.nv, reg),
+		fmt.Sprintf("%d loads of B, %d VBROADCASTSS of A and %d VFMADD231PS.", k.nv, k.mr, k.mr*k.nv),
+	)
 
 	// Prefetch the block of C while the products are computed.
 	{
