@@ -20,9 +20,10 @@ type Options struct {
 	Context string
 	// Debug turns on driver validation (a GL debug context) where available.
 	Debug bool
-	// Kernel forces the CPU backend's GEMM micro-kernel ("avx512", "avx2"
-	// or "go"); "" picks the fastest the CPU has. The GLNN_CPU_KERNEL
-	// environment variable supplies it when empty.
+	// Kernel selects the CPU backend's GEMM micro-kernel: "avx512",
+	// "avx2" (with FMA) or "go" (portable). "" means the fastest the CPU
+	// supports; the GLNN_CPU_KERNEL environment variable supplies it when
+	// empty. Opening fails if the CPU lacks the kernel's instructions.
 	Kernel string
 }
 

@@ -7,44 +7,50 @@ import (
 
 	"github.com/glnn/glnn/backend"
 	"github.com/glnn/glnn/backend/backendtest"
+	"github.com/glnn/glnn/backend/cpu"
 )
 
 // TestZeroAllocs checks that no op allocates on the Go heap in steady
 // state, both inline (small shapes) and split over the workers (large
-// shapes).
+// shapes); MatMul with every kernel this CPU runs.
 func TestZeroAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	N, T := backend.NoTrans, backend.Trans
 	adam := backend.AdamParams{LearningRate: 0.01, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 2}
+	for _, kernel := range cpu.Kernels() {
+		for _, threads := range []int{1, 3} {
+			d := openKernel(t, threads, kernel)
+			rng := rand.New(rand.NewPCG(5, 6))
+			for _, s := range gemmShapes {
+				m, n, k := s[0], s[1], s[2]
+				a := backendtest.Upload(t, d, m, k, uniform(rng, m*k, -1, 1))
+				at := backendtest.Upload(t, d, k, m, uniform(rng, m*k, -1, 1))
+				b := backendtest.Upload(t, d, k, n, uniform(rng, k*n, -1, 1))
+				bt := backendtest.Upload(t, d, n, k, uniform(rng, k*n, -1, 1))
+				c := backendtest.Upload(t, d, m, n, nil)
+				for _, tr := range [][2]backend.Transpose{{N, N}, {T, N}, {N, T}, {T, T}} {
+					x, y := a, b
+					if tr[0] == T {
+						x = at
+					}
+					if tr[1] == T {
+						y = bt
+					}
+					f := func() { d.MatMul(c, x, y, tr[0], tr[1]) }
+					f() // grows the packing buffers
+					if got := testing.AllocsPerRun(3, f); got != 0 {
+						t.Errorf("kernel=%s threads=%d MatMul %dx%dx%d trans=%v: %v allocations per call", kernel, threads, m, n, k, tr, got)
+					}
+				}
+				release(d, a, at, b, bt, c)
+			}
+		}
+	}
 	for _, threads := range []int{1, 3} {
 		d := open(t, threads)
 		rng := rand.New(rand.NewPCG(5, 6))
-		for _, s := range gemmShapes {
-			m, n, k := s[0], s[1], s[2]
-			a := backendtest.Upload(t, d, m, k, uniform(rng, m*k, -1, 1))
-			at := backendtest.Upload(t, d, k, m, uniform(rng, m*k, -1, 1))
-			b := backendtest.Upload(t, d, k, n, uniform(rng, k*n, -1, 1))
-			bt := backendtest.Upload(t, d, n, k, uniform(rng, k*n, -1, 1))
-			c := backendtest.Upload(t, d, m, n, nil)
-			for _, tr := range [][2]backend.Transpose{{N, N}, {T, N}, {N, T}, {T, T}} {
-				x, y := a, b
-				if tr[0] == T {
-					x = at
-				}
-				if tr[1] == T {
-					y = bt
-				}
-				f := func() { d.MatMul(c, x, y, tr[0], tr[1]) }
-				f() // grows the packing buffers
-				if got := testing.AllocsPerRun(3, f); got != 0 {
-					t.Errorf("threads=%d MatMul %dx%dx%d trans=%v: %v allocations per call", threads, m, n, k, tr, got)
-				}
-			}
-			release(d, a, at, b, bt, c)
-		}
-
 		for _, sz := range [][2]int{{32, 128}, {7, 33}, {300, 301}, {4000, 10}} {
 			r, c := sz[0], sz[1]
 			x := backendtest.Upload(t, d, r, c, uniform(rng, r*c, -3, 3))

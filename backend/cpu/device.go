@@ -60,8 +60,11 @@ type Device struct {
 var _ backend.Device = (*Device)(nil)
 
 // New opens a CPU device with opts.Threads workers (default
-// runtime.GOMAXPROCS(0)). The GL options do not apply and are ignored.
-// Close stops the workers.
+// runtime.GOMAXPROCS(0)) and the GEMM kernel opts.Kernel (default: the
+// GLNN_CPU_KERNEL environment variable, else the fastest the CPU
+// supports); it fails if the CPU lacks the kernel's instructions. The
+// other options do not apply to the CPU and are ignored. Close stops the
+// workers.
 func New(opts backend.Options) (*Device, error) {
 	threads := opts.Threads
 	if threads < 0 {
@@ -69,6 +72,10 @@ func New(opts backend.Options) (*Device, error) {
 	}
 	if threads == 0 {
 		threads = runtime.GOMAXPROCS(0)
+	}
+	kern, err := kernelFor(opts.Kernel)
+	if err != nil {
+		return nil, err
 	}
 	vendor, model := cpuModel()
 	plural := "s"
@@ -78,7 +85,7 @@ func New(opts backend.Options) (*Device, error) {
 	d := &Device{
 		info: backend.Info{
 			Backend:  "cpu",
-			Name:     fmt.Sprintf("cpu (%d thread%s, %s)", threads, plural, runtime.GOARCH),
+			Name:     fmt.Sprintf("cpu (%d thread%s, %s, %s)", threads, plural, runtime.GOARCH, kern.name),
 			Vendor:   vendor,
 			Renderer: model,
 			Version:  runtime.Version(),
@@ -87,7 +94,7 @@ func New(opts backend.Options) (*Device, error) {
 		tr:       backend.NewTracker("cpu"),
 		memory:   sysMemory,
 		pool:     newPool(threads),
-		kern:     kernelGo2x4,
+		kern:     kern,
 		partials: make([]float64, threads),
 		counts:   make([]int, threads),
 	}
@@ -124,9 +131,9 @@ func cpuModel() (vendor, model string) {
 	return vendor, model
 }
 
-// Info describes the device: Backend "cpu", the thread count and
-// architecture in Name, the CPU model in Renderer, the GEMM micro-kernel
-// in Kernel and the Go version in Version.
+// Info describes the device: Backend "cpu", the thread count,
+// architecture and GEMM kernel in Name, the GEMM kernel again in Kernel,
+// the CPU model in Renderer and the Go version in Version.
 func (d *Device) Info() backend.Info { return d.info }
 
 // Alloc returns a zeroed rows×cols tensor backed by a []float32. A tensor

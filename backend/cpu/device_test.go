@@ -2,6 +2,7 @@ package cpu_test
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -42,7 +43,11 @@ func TestRegistered(t *testing.T) {
 	if info.Backend != "cpu" || info.Threads != 3 || info.Version != runtime.Version() || info.Software {
 		t.Errorf("Info: %+v", info)
 	}
-	if want := "cpu (3 threads, " + runtime.GOARCH + ")"; info.Name != want {
+	kernel := cpu.Kernels()[0] // the fastest
+	if env := os.Getenv("GLNN_CPU_KERNEL"); env != "" {
+		kernel = env
+	}
+	if want := "cpu (3 threads, " + runtime.GOARCH + ", " + kernel + ")"; info.Name != want {
 		t.Errorf("Info().Name = %q, want %q", info.Name, want)
 	}
 	t.Logf("Info: %+v", info)

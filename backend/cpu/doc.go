@@ -19,11 +19,15 @@
 // large ones are split into ranges of rows, columns or output tiles. No op
 // allocates on the Go heap in steady state.
 //
-// Matrix multiplication is a blocked, packed GEMM in the style of Goto and
-// van de Geijn: panels of op(A) and op(B) are packed (transposes are
-// handled by the packing, never materialised) into per-worker buffers, and
-// a register-tiled micro-kernel computes each small block of C from the
-// packed panels. The micro-kernel is selected through a table entry with a
-// documented packed-data contract (see microKernel), so a vector kernel in
-// assembly can replace the portable Go one.
+// Matrix multiplication is a blocked GEMM in the style of Goto and van de
+// Geijn: op(A) and op(B) are cut into panels that are packed into
+// per-worker buffers (transposes are handled by the packing, never
+// materialised) or, where their layout already suits, read in place, and
+// a register-tiled micro-kernel computes each small block of C (see
+// microKernel). On amd64 the micro-kernel is written in assembly,
+// generated with avo by internal/asmgen (a module of its own, run by go
+// generate): an 8×32 AVX-512 kernel and a 6×16 AVX2+FMA kernel. New picks
+// the fastest one the CPU supports, and a portable Go kernel everywhere
+// else; Options.Kernel or the GLNN_CPU_KERNEL environment variable
+// ("avx512", "avx2" or "go") force one, and Info().Name says which runs.
 package cpu

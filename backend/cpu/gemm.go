@@ -1,19 +1,22 @@
 package cpu
 
-// Blocking of the GEMM. A tile of C is at most gemmMC×gemmNC; the k
-// dimension is walked in blocks of gemmKC. For each k block the worker
-// that owns a tile packs the tile's rows of op(A) (gemmMC×gemmKC, about
-// 64 KiB: it stays in L2) and columns of op(B) (gemmKC×gemmNC), then runs
-// the micro-kernel over them, one nr-wide panel of B (gemmKC·nr values, in
-// L1) against every mr-high panel of A.
+// The GEMM splits C into tiles of at most mc×nc (the kernel's blocking,
+// see microKernel), and walks k in blocks of at most kc. The worker that
+// owns a tile gets, for each k block, the tile's rows of op(A) (an mc×kc
+// block that stays in L2) and its columns of op(B) (kc×nc) either packed
+// into its buffers or, where the layout allows, read in place (see
+// packing), then runs the micro-kernel over them: one nr-wide panel of B
+// (kc·nr values, in L1) against every mr-high panel of A.
 const (
-	gemmMC = 64
-	gemmNC = 256
-	gemmKC = 256
-
 	// gemmParallelMin is the number of multiply-adds (m·n·k) below which
 	// a product runs inline on the caller.
 	gemmParallelMin = 1 << 16
+	// gemmInPlaceSpan is the most values (128 KiB) that the kc rows of an
+	// operand read in place may span; see packing.
+	gemmInPlaceSpan = 32 << 10
+	// gemmPackReuse is the number of kernel calls per panel of a row-major
+	// A from which it is packed.
+	gemmPackReuse = 8
 	// gemmTilesPerWorker is how many tiles per worker the splitting aims
 	// for when a product is large enough to parallelise.
 	gemmTilesPerWorker = 1
@@ -33,11 +36,23 @@ type gemmTask struct {
 	lda, ldb, ldc  int
 	transA, transB bool
 	acc            bool
-	mc, nc         int // tile size (multiples of mr and nr)
-	kc             int // length of the blocks of k (≤ gemmKC)
-	tilesN         int // tiles along n
+	packA, packB   bool // pack full panels too (else the kernel reads them in place)
+	mc, nc         int  // tile size (multiples of mr and nr)
+	kc             int  // length of the blocks of k (≤ kern.kc)
+	tilesN         int  // tiles along n
 	ws             []gemmWorkspace
+	force          packForce // tests only: override packing
 }
+
+// packForce overrides the choice of packing, so that tests can run every
+// path on any shape.
+type packForce int
+
+const (
+	forceNone    packForce = iota
+	forcePack              // pack every panel
+	forceInPlace           // read every full panel in place that the kernel can
+)
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
@@ -75,8 +90,8 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 		g.ldb = k
 	}
 
-	mc := min(roundUp(m, mr), roundUp(gemmMC, mr))
-	nc := min(roundUp(n, nr), roundUp(gemmNC, nr))
+	mc := min(roundUp(m, mr), roundUp(g.kern.mc, mr))
+	nc := min(roundUp(n, nr), roundUp(g.kern.nc, nr))
 	workers := d.pool.workers
 	if m*n*k < gemmParallelMin {
 		workers = 1
@@ -102,10 +117,21 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 			nc = roundUp(ceilDiv(n, roundUp(tn, workers)), nr)
 		}
 	}
+	// Tiles of (nearly) equal size, so that no worker is left with a
+	// large one after the others have finished.
+	mc = roundUp(ceilDiv(m, tiles(m, mc)), mr)
+	nc = roundUp(ceilDiv(n, tiles(n, nc)), nr)
 	// Blocks of k of (nearly) equal length, so that no block is a short
 	// remainder that pays the kernel's per-call costs for little work.
-	g.kc = ceilDiv(k, ceilDiv(k, gemmKC))
+	g.kc = ceilDiv(k, ceilDiv(k, g.kern.kc))
 	g.mc, g.nc = mc, nc
+	g.packA, g.packB = g.packing()
+	switch g.force {
+	case forcePack:
+		g.packA, g.packB = true, true
+	case forceInPlace:
+		g.packA, g.packB = !g.kern.strided, !g.kern.strided || transB
+	}
 	g.tilesN = tiles(n, nc)
 	nt := tiles(m, mc) * g.tilesN
 	// Chunks go to whichever worker asks first, so any worker that may
@@ -119,6 +145,34 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 	}
 	d.pool.parallelFor(g, nt, 1)
 	g.a, g.b, g.c = nil, nil, nil
+}
+
+// packing decides which full panels of op(A) and op(B) the kernel reads
+// in place and which are packed first, once mc, nc and kc are set.
+//
+// A kernel that is not strided reads packed panels only, and a transposed
+// B must be packed (its rows are not contiguous in b). Otherwise a panel
+// is read in place unless
+//
+//   - its kc rows are far apart: a panel of a row-major B, or of a
+//     transposed A, reads one row of the matrix per step of k, and when
+//     those rows span more than gemmInPlaceSpan values (a few dozen pages
+//     of memory) each step misses the TLB and the prefetchers stop at
+//     every page;
+//   - it is used by many kernel calls: an mc×kc block of a row-major A
+//     serves every nr-wide panel of the tile, and once there are
+//     gemmPackReuse of them the contiguous packed panel pays for its copy.
+func (g *gemmTask) packing() (packA, packB bool) {
+	if !g.kern.strided {
+		return true, true
+	}
+	if g.transA {
+		packA = g.kc*g.lda > gemmInPlaceSpan
+	} else {
+		packA = g.nc >= gemmPackReuse*g.kern.nr
+	}
+	packB = g.transB || g.kc*g.ldb > gemmInPlaceSpan
+	return packA, packB
 }
 
 // copyPadded copies src to the start of dst and zeroes the rest of dst.
@@ -139,31 +193,53 @@ func (g *gemmTask) run(w, lo, hi int) {
 
 // tile computes the block of C at (ic, jc).
 func (g *gemmTask) tile(w, ic, jc int) {
-	mr, nr, kern := g.kern.mr, g.kern.nr, g.kern.fn
+	mr, nr, kern, tr, cp := g.kern.mr, g.kern.nr, g.kern.fn, g.kern.transpose8, g.kern.copyRows
 	mb := min(g.mc, g.m-ic)
 	nb := min(g.nc, g.n-jc)
 	ws := &g.ws[w]
 	ap := grow(&ws.a, roundUp(mb, mr)*g.kc)
 	bp := grow(&ws.b, roundUp(nb, nr)*g.kc)
 	edge := grow(&ws.edge, mr*nr)
-	c, ldc := g.c, g.ldc
+	// Rows and columns in full panels; the partial panel past them is
+	// always packed (zero-padded), the full ones only with packA/packB.
+	fullA, fullB := mb-mb%mr, nb-nb%nr
+	a, b, c := g.a, g.b, g.c
+	lda, ldb, ldc := g.lda, g.ldb, g.ldc
 	for pc := 0; pc < g.k; pc += g.kc {
 		kb := min(g.kc, g.k-pc)
-		packA(ap, g.a, g.lda, g.transA, ic, mb, pc, kb, mr)
-		packB(bp, g.b, g.ldb, g.transB, pc, kb, jc, nb, nr)
+		if g.packA {
+			packA(ap, a, lda, g.transA, ic, mb, pc, kb, mr, tr, cp)
+		} else if fullA < mb {
+			packA(ap[fullA*kb:], a, lda, g.transA, ic+fullA, mb-fullA, pc, kb, mr, tr, cp)
+		}
+		if g.packB {
+			packB(bp, b, ldb, g.transB, pc, kb, jc, nb, nr, tr, cp)
+		} else if fullB < nb {
+			packB(bp[fullB*kb:], b, ldb, g.transB, pc, kb, jc+fullB, nb-fullB, nr, tr, cp)
+		}
 		acc := g.acc || pc > 0
 		for jr := 0; jr < nb; jr += nr {
-			bpan := bp[jr*kb : (jr+nr)*kb]
+			bpan, rsB := bp[jr*kb:(jr+nr)*kb], nr
+			if jr < fullB && !g.packB {
+				bpan, rsB = b[pc*ldb+jc+jr:], ldb
+			}
 			nn := min(nr, nb-jr)
 			for ir := 0; ir < mb; ir += mr {
-				apan := ap[ir*kb : (ir+mr)*kb]
+				apan, rsA, csA := ap[ir*kb:(ir+mr)*kb], 1, mr
+				if ir < fullA && !g.packA {
+					if g.transA {
+						apan, rsA, csA = a[pc*lda+ic+ir:], 1, lda
+					} else {
+						apan, rsA, csA = a[(ic+ir)*lda+pc:], lda, 1
+					}
+				}
 				mm := min(mr, mb-ir)
 				ci := (ic+ir)*ldc + jc + jr
 				if mm == mr && nn == nr {
-					kern(kb, apan, bpan, c[ci:], ldc, acc)
+					kern(kb, apan, rsA, csA, bpan, rsB, c[ci:], ldc, acc)
 					continue
 				}
-				kern(kb, apan, bpan, edge, nr, false)
+				kern(kb, apan, rsA, csA, bpan, rsB, edge, nr, false)
 				for i := 0; i < mm; i++ {
 					dst := c[ci+i*ldc : ci+i*ldc+nn]
 					src := edge[i*nr : i*nr+nn]
@@ -183,98 +259,108 @@ func (g *gemmTask) tile(w, ic, jc int) {
 // packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) into dst as
 // ⌈mb/mr⌉ panels of mr×kb: panel q holds op(A)[i0+q·mr+i][p0+p] at
 // dst[q·mr·kb + p·mr + i], zero for rows past mb. op(A) is a (lda = its
-// row length) or, with trans, aᵀ.
-func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
+// row length) or, with trans, aᵀ. tr and cp are the kernel's 8×8
+// transpose and row copy.
+func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int, tr transposer, cp rowCopier) {
+	if trans {
+		// op(A)[i][p] = a[p·lda + i]: column p of each panel is contiguous
+		// in a, and so are those of all the panels.
+		scatterRows(dst, mr, a[p0*lda+i0:], lda, kb, mb, cp)
+		return
+	}
 	for q := 0; q < mb; q += mr {
-		panel := dst[q*kb : (q+mr)*kb]
-		rows := min(mr, mb-q)
-		switch {
-		case trans && rows == 2 && mr == 2:
-			// op(A)[i][p] = a[p·lda + i]: each p reads two contiguous values.
-			base := p0*lda + i0 + q
-			for p := 0; p < kb; p++ {
-				s := a[base+p*lda : base+p*lda+2 : base+p*lda+2]
-				o := panel[p*2 : p*2+2 : p*2+2]
-				o[0], o[1] = s[0], s[1]
-			}
-		case trans:
-			base := p0*lda + i0 + q
-			for p := 0; p < kb; p++ {
-				copyPadded(panel[p*mr:p*mr+mr], a[base+p*lda:base+p*lda+rows])
-			}
-		case rows == 2 && mr == 2:
-			// op(A)[i][p] = a[i·lda + p]: the two rows are contiguous.
-			r0 := a[(i0+q)*lda+p0 : (i0+q)*lda+p0+kb]
-			r1 := a[(i0+q+1)*lda+p0 : (i0+q+1)*lda+p0+kb]
-			r1 = r1[:len(r0)]
-			panel = panel[:2*len(r0)]
-			for p, v := range r0 {
-				panel[2*p] = v
-				panel[2*p+1] = r1[p]
-			}
-		default:
-			for i := 0; i < mr; i++ {
-				if i >= rows {
-					for p := 0; p < kb; p++ {
-						panel[p*mr+i] = 0
-					}
-					continue
-				}
-				src := a[(i0+q+i)*lda+p0 : (i0+q+i)*lda+p0+kb]
-				for p, v := range src {
-					panel[p*mr+i] = v
-				}
-			}
-		}
+		// op(A)[i][p] = a[i·lda + p]: rows of a become columns of the panel.
+		transposeInto(dst[q*kb:(q+mr)*kb], mr, a[(i0+q)*lda+p0:], lda, min(mr, mb-q), kb, tr)
 	}
 }
 
 // packB packs rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into dst as
 // ⌈nb/nr⌉ panels of kb×nr: panel q holds op(B)[p0+p][j0+q·nr+j] at
 // dst[q·nr·kb + p·nr + j], zero for columns past nb. op(B) is b (ldb = its
-// row length) or, with trans, bᵀ.
-func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, nb, nr int) {
+// row length) or, with trans, bᵀ. tr and cp are the kernel's 8×8
+// transpose and row copy.
+func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, nb, nr int, tr transposer, cp rowCopier) {
+	if !trans {
+		// op(B)[p][j] = b[p·ldb + j]: row p of each panel is contiguous in
+		// b, and so are those of all the panels.
+		scatterRows(dst, nr, b[p0*ldb+j0:], ldb, kb, nb, cp)
+		return
+	}
 	for q := 0; q < nb; q += nr {
-		panel := dst[q*kb : (q+nr)*kb]
-		cols := min(nr, nb-q)
-		switch {
-		case !trans && cols == 4 && nr == 4:
-			// op(B)[p][j] = b[p·ldb + j]: each p reads four contiguous values.
-			base := p0*ldb + j0 + q
-			for p := 0; p < kb; p++ {
-				s := b[base+p*ldb : base+p*ldb+4 : base+p*ldb+4]
-				o := panel[p*4 : p*4+4 : p*4+4]
-				o[0], o[1], o[2], o[3] = s[0], s[1], s[2], s[3]
+		// op(B)[p][j] = b[j·ldb + p]: rows of b become rows of the panel.
+		transposeInto(dst[q*kb:(q+nr)*kb], nr, b[(j0+q)*ldb+p0:], ldb, min(nr, nb-q), kb, tr)
+	}
+}
+
+// scatterRows packs n rows of width values of src (row stride lds) into
+// ⌈width/w⌉ panels of n×w: value x of row p goes to dst[x/w·w·n + p·w +
+// x%w], and the last panel is zero-padded to w. It goes sixteen rows at a
+// time, panel by panel, so that each panel receives 16·w contiguous values
+// at once (the panels lie a power of two apart: writing one row to each in
+// turn would thrash the cache sets, and reading one panel's rows through
+// all of src would miss the TLB on each). cp is the kernel's row copy.
+func scatterRows(dst []float32, w int, src []float32, lds, n, width int, cp rowCopier) {
+	const block = 16
+	full := width - width%w
+	for p0 := 0; p0 < n; p0 += block {
+		rows := min(block, n-p0)
+		for x := 0; x < full; x += w {
+			cp(dst[x*n+p0*w:], w, src[p0*lds+x:], lds, rows, w)
+		}
+		if full < width {
+			for p := p0; p < p0+rows; p++ {
+				copyPadded(dst[full*n+p*w:full*n+p*w+w], src[p*lds+full:p*lds+width])
 			}
-		case !trans:
-			base := p0*ldb + j0 + q
-			for p := 0; p < kb; p++ {
-				copyPadded(panel[p*nr:p*nr+nr], b[base+p*ldb:base+p*ldb+cols])
-			}
-		case cols == 4 && nr == 4:
-			// op(B)[p][j] = b[j·ldb + p]: each column of op(B) is contiguous.
-			c0 := b[(j0+q)*ldb+p0 : (j0+q)*ldb+p0+kb]
-			c1 := b[(j0+q+1)*ldb+p0 : (j0+q+1)*ldb+p0+kb]
-			c2 := b[(j0+q+2)*ldb+p0 : (j0+q+2)*ldb+p0+kb]
-			c3 := b[(j0+q+3)*ldb+p0 : (j0+q+3)*ldb+p0+kb]
-			c1, c2, c3 = c1[:len(c0)], c2[:len(c0)], c3[:len(c0)]
-			for p, v := range c0 {
-				o := panel[p*4 : p*4+4 : p*4+4]
-				o[0], o[1], o[2], o[3] = v, c1[p], c2[p], c3[p]
-			}
+		}
+	}
+}
+
+// rowCopier is the signature of copyRows and its assembly versions.
+type rowCopier = func(dst []float32, ldd int, src []float32, lds, n, w int)
+
+// copyRows copies n rows of w values: dst[r·ldd + x] = src[r·lds + x].
+func copyRows(dst []float32, ldd int, src []float32, lds, n, w int) {
+	for r := 0; r < n; r++ {
+		d, s := dst[r*ldd:r*ldd+w], src[r*lds:r*lds+w]
+		switch w {
+		case 2:
+			d[0], d[1] = s[0], s[1]
+		case 4:
+			d[0], d[1], d[2], d[3] = s[0], s[1], s[2], s[3]
 		default:
-			for j := 0; j < nr; j++ {
-				if j >= cols {
-					for p := 0; p < kb; p++ {
-						panel[p*nr+j] = 0
-					}
-					continue
-				}
-				src := b[(j0+q+j)*ldb+p0 : (j0+q+j)*ldb+p0+kb]
-				for p, v := range src {
-					panel[p*nr+j] = v
-				}
+			copy(d, s)
+		}
+	}
+}
+
+// transposer is the signature of transpose8x8 and its assembly versions.
+type transposer = func(dst []float32, ldd int, src []float32, lds int, blocks int)
+
+// transposeInto writes dst[p·w + i] = src[i·lds + p] for i < rows, p < kb,
+// and zero for rows ≤ i < w: rows of src become columns of a panel of
+// width w. Groups of eight rows go through tr eight columns at a time.
+func transposeInto(dst []float32, w int, src []float32, lds, rows, kb int, tr transposer) {
+	i := 0
+	for ; i+8 <= rows; i += 8 {
+		if kb >= 8 {
+			tr(dst[i:], w, src[i*lds:], lds, kb/8)
+		}
+		for r := i; r < i+8; r++ {
+			s := src[r*lds : r*lds+kb]
+			for p := kb - kb%8; p < kb; p++ {
+				dst[p*w+r] = s[p]
 			}
+		}
+	}
+	for ; i < rows; i++ {
+		s := src[i*lds : i*lds+kb]
+		for p, v := range s {
+			dst[p*w+i] = v
+		}
+	}
+	for ; i < w; i++ {
+		for p := 0; p < kb; p++ {
+			dst[p*w+i] = 0
 		}
 	}
 }

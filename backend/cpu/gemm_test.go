@@ -8,6 +8,7 @@ import (
 
 	"github.com/glnn/glnn/backend"
 	"github.com/glnn/glnn/backend/backendtest"
+	"github.com/glnn/glnn/backend/cpu"
 )
 
 // gemmShapes are (m, n, k) triples: degenerate sizes, sizes that are not
@@ -52,12 +53,17 @@ func matMulRef(a, b, c0 []float32, m, n, k int, transA, transB bool) (want, scal
 func matMulTol(k int) float64 { return 1e-5 * math.Sqrt(float64(max(k, 1))) }
 
 // TestMatMul checks the GEMM's blocking and splitting over workers on
-// shapes that cross its cache blocks, with every transpose, at several
-// thread counts (the conformance suite covers the op's contract).
+// shapes that cross its cache blocks, with every transpose, with each
+// kernel this CPU runs and each worker count (the conformance suite
+// covers the op's contract).
 func TestMatMul(t *testing.T) {
 	var devs []backend.Device
-	for _, threads := range threadCounts {
-		devs = append(devs, open(t, threads))
+	var names []string
+	for _, kernel := range cpu.Kernels() {
+		for _, threads := range threadCounts {
+			devs = append(devs, openKernel(t, threads, kernel))
+			names = append(names, fmt.Sprintf("kernel=%s threads=%d", kernel, threads))
+		}
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range gemmShapes {
@@ -76,7 +82,7 @@ func TestMatMul(t *testing.T) {
 			ad, bd := uniform(rng, m*k, -1, 1), uniform(rng, k*n, -1, 1)
 			want, scale := matMulRef(ad, bd, nil, m, n, k, transA, transB)
 			for i, d := range devs {
-				name := fmt.Sprintf("threads=%d %dx%dx%d %v%v", threadCounts[i], m, n, k, tA, tB)
+				name := fmt.Sprintf("%s %dx%dx%d %v%v", names[i], m, n, k, tA, tB)
 				a, b := backendtest.Upload(t, d, ar, ac, ad), backendtest.Upload(t, d, br, bc, bd)
 				c := backendtest.Upload(t, d, m, n, filled(m*n, float32(math.NaN()))) // must be overwritten
 				d.MatMul(c, a, b, tA, tB)

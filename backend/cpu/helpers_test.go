@@ -13,7 +13,14 @@ import (
 // closed when the test ends.
 func open(t testing.TB, threads int) *cpu.Device {
 	t.Helper()
-	d, err := cpu.New(backend.Options{Threads: threads})
+	return openKernel(t, threads, "")
+}
+
+// openKernel is open with Options.Kernel set to kernel ("" for the
+// default).
+func openKernel(t testing.TB, threads int, kernel string) *cpu.Device {
+	t.Helper()
+	d, err := cpu.New(backend.Options{Threads: threads, Kernel: kernel})
 	if err != nil {
 		t.Fatalf("cpu.New: %v", err)
 	}

@@ -2,33 +2,32 @@ package cpu
 
 import "testing"
 
-// BenchmarkPack times the packing of the GEMM's operands for the MNIST
-// training shapes, in ns per packed element.
+// BenchmarkPack times the packing of the GEMM's operands with the 8×32
+// AVX-512 tile (the packing of the portable kernel's 2×4 tile, when
+// kernel=go), in ns per packed element.
 func BenchmarkPack(b *testing.B) {
-	src := make([]float32, 784*784)
-	dst := make([]float32, 256*256)
-	b.Run("B-N-784x128-kb256-nb64", func(b *testing.B) {
-		for b.Loop() {
-			packB(dst, src, 128, false, 0, 256, 0, 64, 4)
+	src := make([]float32, 1024*1024)
+	dst := make([]float32, 256*1024)
+	for _, k := range hostKernels() {
+		mr, nr, tr, cp := k.mr, k.nr, k.transpose8, k.copyRows
+		cases := []struct {
+			name  string
+			elems int
+			pack  func()
+		}{
+			{"B-N-kb256-nb1024-ldb1024", 256 * 1024, func() { packB(dst, src, 1024, false, 0, 256, 0, 1024, nr, tr, cp) }},
+			{"B-T-kb256-nb1024-ldb1024", 256 * 1024, func() { packB(dst, src, 1024, true, 0, 256, 0, 1024, nr, tr, cp) }},
+			{"B-T-kb196-nb64-ldb784", 196 * 64, func() { packB(dst, src, 784, true, 0, 196, 0, 64, nr, tr, cp) }},
+			{"A-N-mb256-kb256-lda1024", 256 * 256, func() { packA(dst, src, 1024, false, 0, 256, 0, 256, mr, tr, cp) }},
+			{"A-T-mb256-kb256-lda1024", 256 * 256, func() { packA(dst, src, 1024, true, 0, 256, 0, 256, mr, tr, cp) }},
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(256*64), "ns/elem")
-	})
-	b.Run("B-T-128x10-kb128-nb12", func(b *testing.B) {
-		for b.Loop() {
-			packB(dst, src, 128, true, 0, 128, 0, 10, 4)
+		for _, c := range cases {
+			b.Run("kernel="+k.name+"/"+c.name, func(b *testing.B) {
+				for b.Loop() {
+					c.pack()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.elems), "ns/elem")
+			})
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(128*10), "ns/elem")
-	})
-	b.Run("A-N-32x784-kb256", func(b *testing.B) {
-		for b.Loop() {
-			packA(dst, src, 784, false, 0, 32, 0, 256, 2)
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(256*32), "ns/elem")
-	})
-	b.Run("A-T-784x32-mb64-kb32", func(b *testing.B) {
-		for b.Loop() {
-			packA(dst, src, 784, true, 0, 64, 0, 32, 2)
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(64*32), "ns/elem")
-	})
+	}
 }

@@ -1,8 +1,10 @@
 package cpu
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // task is one parallel-for body: run processes the items [lo, hi) on
@@ -21,21 +23,50 @@ type task interface {
 // others. Items are handed out in chunks through an atomic counter, so a
 // worker that starts late (or is descheduled) simply takes fewer chunks.
 //
+// A helper that has finished a loop keeps polling for the next one for
+// helperSpin, yielding its processor between polls, before it parks on a
+// channel: waking a parked goroutine (and the idle CPU under it) takes
+// from microseconds to tens of them, as long as a whole small GEMM, while
+// a polling helper joins a loop at once. The caller likewise polls for the
+// helpers to finish instead of blocking.
+//
 // A pool runs one loop at a time; the Device that owns it is used from one
 // goroutine at a time, which is what makes that so.
 type pool struct {
 	workers int
-	start   []chan struct{} // start[i] wakes helper i+1
-	done    chan struct{}   // each helper sends one value when a loop ends for it
-	wg      sync.WaitGroup  // helpers still running
+	helpers []helper
+	wg      sync.WaitGroup // helper goroutines still running
 	once    sync.Once
 
-	// The loop being run. Written by the caller before it wakes the
-	// helpers (the channel send orders the writes before their reads).
-	t     task
-	n     int
-	grain int
-	next  atomic.Int64 // next chunk index to hand out
+	// The loop being run. Written by the caller before it hands the loop
+	// to the helpers (the atomic state change orders the writes before
+	// their reads).
+	t       task
+	n       int
+	grain   int
+	next    atomic.Int64 // next chunk index to hand out
+	pending atomic.Int32 // helpers that have not finished the loop
+}
+
+var gosched = false
+
+// helperSpin is how long an idle helper polls for work before it parks.
+const helperSpin = 200 * time.Microsecond
+
+// States of a helper.
+const (
+	helperIdle   int32 = iota // polling for work
+	helperParked              // blocked on wake
+	helperWork                // handed a loop, not yet started on it
+	helperStop                // told to exit
+)
+
+// helper is the hand-off point between the caller and one helper
+// goroutine.
+type helper struct {
+	state atomic.Int32
+	wake  chan struct{} // buffered; one value wakes a parked helper
+	_     [64]byte      // keep helpers' states on separate cache lines
 }
 
 // newPool starts workers-1 helper goroutines.
@@ -43,29 +74,63 @@ func newPool(workers int) *pool {
 	if workers < 1 {
 		workers = 1
 	}
-	p := &pool{workers: workers, done: make(chan struct{}, workers)}
-	p.start = make([]chan struct{}, workers-1)
-	for i := range p.start {
-		p.start[i] = make(chan struct{}, 1)
+	p := &pool{workers: workers}
+	p.helpers = make([]helper, workers-1)
+	for i := range p.helpers {
+		p.helpers[i].wake = make(chan struct{}, 1)
 		p.wg.Add(1)
-		go p.helper(i+1, p.start[i])
+		go p.helper(i+1, &p.helpers[i])
 	}
 	return p
 }
 
-func (p *pool) helper(w int, start <-chan struct{}) {
+func (p *pool) helper(w int, h *helper) {
 	defer p.wg.Done()
-	for range start {
+	for h.await() {
 		p.drain(w)
-		p.done <- struct{}{}
+		p.pending.Add(-1)
 	}
+}
+
+// await waits until the helper is handed a loop (true) or stopped (false).
+//
+// It first yields the processor once: a helper woken from parking runs on
+// the processor of the caller that woke it, and the caller may be queued
+// behind it. It then polls without yielding, so that the helper keeps a
+// processor of its own (and the operating system keeps that CPU awake)
+// and joins the next loop at once.
+func (h *helper) await() bool {
+	runtime.Gosched()
+	start := time.Now()
+	for i := 0; ; i++ {
+		switch h.state.Load() {
+		case helperWork:
+			h.state.Store(helperIdle)
+			return true
+		case helperStop:
+			return false
+		}
+		if i%256 == 255 && time.Since(start) > helperSpin && h.state.CompareAndSwap(helperIdle, helperParked) {
+			<-h.wake // the state is now helperWork or helperStop
+		}
+	}
+}
+
+// signal sets the helper's state to s and wakes it if it was parked,
+// which it reports.
+func (h *helper) signal(s int32) bool {
+	if h.state.Swap(s) == helperParked {
+		h.wake <- struct{}{}
+		return true
+	}
+	return false
 }
 
 // stop ends the helper goroutines and waits for them. It is idempotent.
 func (p *pool) stop() {
 	p.once.Do(func() {
-		for _, c := range p.start {
-			close(c)
+		for i := range p.helpers {
+			p.helpers[i].signal(helperStop)
 		}
 		p.wg.Wait()
 	})
@@ -101,19 +166,29 @@ func (p *pool) parallelFor(t task, n, grain int) {
 	}
 	p.t, p.n, p.grain = t, n, grain
 	p.next.Store(0)
+	p.pending.Store(int32(helpers))
+	woke := false
 	for i := 0; i < helpers; i++ {
-		p.start[i] <- struct{}{}
+		woke = p.helpers[i].signal(helperWork) || woke
+	}
+	if woke && gosched {
+		// A woken goroutine waits in this processor's run queue, where
+		// an idle processor is slow to take it from: yield this one to
+		// it instead, and let the idle processor, which the wake-up
+		// started, pick up the caller from the global queue.
+		runtime.Gosched()
 	}
 	// Deferred so that the pool is idle again even if the caller's share
 	// panics.
-	defer p.wait(helpers)
+	defer p.wait()
 	p.drain(0)
 }
 
-// wait waits for the helpers woken for the current loop.
-func (p *pool) wait(helpers int) {
-	for i := 0; i < helpers; i++ {
-		<-p.done
+// wait waits for the helpers handed the current loop, yielding the
+// processor between polls (a helper may need it to run).
+func (p *pool) wait() {
+	for p.pending.Load() != 0 {
+		runtime.Gosched()
 	}
 	p.t = nil // do not keep the task's owner reachable
 }
