@@ -33,3 +33,18 @@ func copyRows16AVX(dst []float32, ldd int, src []float32, lds int, n int)
 //
 //go:noescape
 func copyRows32AVX(dst []float32, ldd int, src []float32, lds int, n int)
+
+// adamAVX runs n Adam updates, n a multiple of 8: see adamStep.
+//
+//go:noescape
+func adamAVX(p []float32, g []float32, m []float32, v []float32, n int, k *[8]float32)
+
+// adamAVX512 runs n Adam updates, n a multiple of 16: see adamStep.
+//
+//go:noescape
+func adamAVX512(p []float32, g []float32, m []float32, v []float32, n int, k *[8]float32)
+
+// sgdMomentumAVX runs n SGD-with-momentum updates, n a multiple of 8: see sgdStep.
+//
+//go:noescape
+func sgdMomentumAVX(p []float32, g []float32, vel []float32, n int, k *[8]float32)

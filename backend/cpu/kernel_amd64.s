@@ -697,3 +697,160 @@ copyRows32AVX_loop:
 copyRows32AVX_done:
 	VZEROUPPER
 	RET
+
+// func adamAVX(p []float32, g []float32, m []float32, v []float32, n int, k *[8]float32)
+// Requires: AVX
+TEXT ·adamAVX(SB), NOSPLIT, $0-112
+	MOVQ         n+96(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	MOVQ         k+104(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+	VBROADCASTSS 8(DI), Y2
+	VBROADCASTSS 12(DI), Y3
+	VBROADCASTSS 16(DI), Y4
+	VBROADCASTSS 20(DI), Y5
+	VBROADCASTSS 24(DI), Y6
+	VBROADCASTSS 28(DI), Y7
+	SHRQ         $0x03, AX
+	JE           adamAVX_done
+
+adamAVX_loop:
+	VMOVUPS (DX), Y8
+	VMOVUPS (BX), Y9
+	VMULPS  Y1, Y9, Y9
+	VMULPS  Y2, Y8, Y11
+	VADDPS  Y11, Y9, Y9
+	VANDPS  Y7, Y9, Y10
+	VCMPPS  $0x15, Y6, Y10, Y10
+	VANDPS  Y10, Y9, Y9
+	VMOVUPS Y9, (BX)
+	VMOVUPS (SI), Y10
+	VMULPS  Y3, Y10, Y10
+	VMULPS  Y4, Y8, Y11
+	VMULPS  Y8, Y11, Y11
+	VADDPS  Y11, Y10, Y10
+	VANDPS  Y7, Y10, Y8
+	VCMPPS  $0x15, Y6, Y8, Y8
+	VANDPS  Y8, Y10, Y10
+	VMOVUPS Y10, (SI)
+	VSQRTPS Y10, Y8
+	VADDPS  Y5, Y8, Y8
+	VMULPS  Y0, Y9, Y11
+	VDIVPS  Y8, Y11, Y11
+	VMOVUPS (CX), Y8
+	VSUBPS  Y11, Y8, Y8
+	VMOVUPS Y8, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	DECQ    AX
+	JNE     adamAVX_loop
+
+adamAVX_done:
+	VZEROUPPER
+	RET
+
+// func adamAVX512(p []float32, g []float32, m []float32, v []float32, n int, k *[8]float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·adamAVX512(SB), NOSPLIT, $0-112
+	MOVQ         n+96(FP), CX
+	MOVQ         p_base+0(FP), DX
+	MOVQ         g_base+24(FP), BX
+	MOVQ         m_base+48(FP), SI
+	MOVQ         v_base+72(FP), DI
+	MOVQ         k+104(FP), AX
+	VBROADCASTSS (AX), Z0
+	VBROADCASTSS 4(AX), Z1
+	VBROADCASTSS 8(AX), Z2
+	VBROADCASTSS 12(AX), Z3
+	VBROADCASTSS 16(AX), Z4
+	VBROADCASTSS 20(AX), Z5
+	VBROADCASTSS 24(AX), Z6
+	VBROADCASTSS 28(AX), Z7
+	MOVL         $0x3f800000, AX
+	VPBROADCASTD AX, Z8
+	SHRQ         $0x04, CX
+	JE           adamAVX512_done
+
+adamAVX512_loop:
+	VMOVUPS      (BX), Z9
+	VMOVUPS      (SI), Z10
+	VMULPS       Z1, Z10, Z10
+	VMULPS       Z2, Z9, Z12
+	VADDPS       Z12, Z10, Z10
+	VANDPS       Z7, Z10, Z11
+	VCMPPS       $0x15, Z6, Z11, K1
+	VMOVAPS.Z    Z10, K1, Z10
+	VMOVUPS      Z10, (SI)
+	VMOVUPS      (DI), Z11
+	VMULPS       Z3, Z11, Z11
+	VMULPS       Z4, Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VADDPS       Z12, Z11, Z11
+	VANDPS       Z7, Z11, Z9
+	VCMPPS       $0x15, Z6, Z9, K1
+	VMOVAPS.Z    Z11, K1, Z11
+	VMOVUPS      Z11, (DI)
+	VSQRTPS      Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VRCP14PS     Z11, Z9
+	VMOVAPS      Z8, Z12
+	VFNMADD231PS Z9, Z11, Z12
+	VFMADD231PS  Z12, Z9, Z9
+	VMULPS       Z0, Z10, Z12
+	VMULPS       Z9, Z12, Z12
+	VMOVUPS      (DX), Z9
+	VSUBPS       Z12, Z9, Z9
+	VMOVUPS      Z9, (DX)
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	DECQ         CX
+	JNE          adamAVX512_loop
+
+adamAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sgdMomentumAVX(p []float32, g []float32, vel []float32, n int, k *[8]float32)
+// Requires: AVX
+TEXT ·sgdMomentumAVX(SB), NOSPLIT, $0-88
+	MOVQ         n+72(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         vel_base+48(FP), BX
+	MOVQ         k+80(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 24(SI), Y2
+	VBROADCASTSS 28(SI), Y3
+	SHRQ         $0x03, AX
+	JE           sgdMomentumAVX_done
+
+sgdMomentumAVX_loop:
+	VMOVUPS (BX), Y4
+	VMULPS  Y1, Y4, Y4
+	VMULPS  (DX), Y0, Y5
+	VSUBPS  Y5, Y4, Y4
+	VANDPS  Y3, Y4, Y5
+	VCMPPS  $0x15, Y2, Y5, Y5
+	VANDPS  Y5, Y4, Y4
+	VMOVUPS Y4, (BX)
+	VMOVUPS (CX), Y5
+	VADDPS  Y4, Y5, Y5
+	VMOVUPS Y5, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	DECQ    AX
+	JNE     sgdMomentumAVX_loop
+
+sgdMomentumAVX_done:
+	VZEROUPPER
+	RET

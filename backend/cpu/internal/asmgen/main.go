@@ -1,6 +1,6 @@
-// Command asmgen writes the amd64 assembly of the CPU backend's GEMM:
-// the AVX-512 and AVX2 micro-kernels, and the 8×8 transpose and the row
-// copies used by the packing. It is run by go generate in backend/cpu:
+// Command asmgen writes the amd64 assembly of the CPU backend: the GEMM's
+// AVX-512 and AVX2 micro-kernels, the 8×8 transpose and the row copies
+// used by its packing, and the AVX optimizer steps. It is run by go generate in backend/cpu:
 //
 //	go -C internal/asmgen run . -out ../../kernel_amd64.s -stubs ../../kernel_amd64.go -pkg cpu
 //
@@ -20,5 +20,6 @@ func main() {
 	for _, w := range copyWidths {
 		copyRows(w)
 	}
+	optimizerKernels()
 	Generate()
 }

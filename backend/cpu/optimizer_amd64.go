@@ -1,0 +1,42 @@
+//go:build amd64
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX: the optimizer kernels need AVX (no FMA: they do not fuse);
+// hasAVX512 selects Adam's 16-lane kernel.
+var (
+	hasAVX    = cpu.X86.HasAVX
+	hasAVX512 = cpu.X86.HasAVX512F
+)
+
+// adamVector runs adamAVX512 on the largest multiple of 16 elements of p,
+// or adamAVX on the largest multiple of 8, and returns how many it did (0
+// without AVX).
+func adamVector(p, g, m, v []float32, k *optConsts) int {
+	switch {
+	case hasAVX512 && len(p) >= 16:
+		n := len(p) &^ 15
+		_, _, _ = g[n-1], m[n-1], v[n-1] // the kernel does not check bounds
+		adamAVX512(p, g, m, v, n, k)
+		return n
+	case hasAVX && len(p) >= 8:
+		n := len(p) &^ 7
+		_, _, _ = g[n-1], m[n-1], v[n-1]
+		adamAVX(p, g, m, v, n, k)
+		return n
+	}
+	return 0
+}
+
+// sgdVector runs sgdMomentumAVX likewise.
+func sgdVector(p, g, vel []float32, k *optConsts) int {
+	n := len(p) &^ 7
+	if !hasAVX || n == 0 {
+		return 0
+	}
+	_, _ = g[n-1], vel[n-1]
+	sgdMomentumAVX(p, g, vel, n, k)
+	return n
+}
