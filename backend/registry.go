@@ -85,8 +85,9 @@ func Open(name string, opts Options) (Device, error) {
 	return o(opts)
 }
 
-// OpenAuto opens the GL backend when it gives a hardware context with
-// OpenGL ≥ 4.3, and the CPU backend otherwise. A software renderer is
+// OpenAuto opens the GL backend when it gives a hardware context that
+// meets its version rule (OpenGL 4.5, or 4.3 with direct state access),
+// and the CPU backend otherwise. A software renderer is
 // never chosen. The returned string says which device was chosen and why.
 func OpenAuto(opts Options) (Device, string, error) {
 	var why string

@@ -48,8 +48,10 @@ type buffer struct {
 
 // New opens an OpenGL device: it starts the goroutine that owns the
 // context, makes the context (opts.Context or GLNN_GL_CONTEXT: "" or
-// "auto", "egl", "glfw"), checks for OpenGL ≥ 4.3 and compiles every
-// shader. Debug contexts are used when opts.Debug is set or GLNN_GL_DEBUG=1.
+// "auto", "egl", "glfw") and checks the version rule: OpenGL 4.5, or 4.3
+// with GL_ARB_direct_state_access and GL_ARB_buffer_storage. Shaders are
+// compiled when first needed. Debug contexts are used when opts.Debug is
+// set or GLNN_GL_DEBUG=1.
 func New(opts backend.Options) (*Device, error) {
 	sel := opts.Context
 	if sel == "" {

@@ -1,6 +1,7 @@
 // Package gl is glnn's OpenGL backend: a backend.Device whose ops are
-// OpenGL 4.3 compute shaders (package github.com/glnn/glnn/shaders) over
-// shader storage buffers. It registers itself as "gl" with the backend
+// compute shaders in GLSL 4.30 (package github.com/glnn/glnn/shaders) over
+// shader storage buffers, managed with the direct-state-access calls of
+// OpenGL 4.5. It registers itself as "gl" with the backend
 // registry; builds without cgo register an opener that reports
 // "GPU backend not built: cgo disabled".
 //
@@ -16,9 +17,13 @@
 // GLNN_GL_CONTEXT environment variable when it is empty, selects the
 // route: "" or "auto" (EGL, then GLFW when built in), "egl", or "glfw".
 // Info().Context records the route that won ("egl-device",
-// "egl-surfaceless", "egl-default", "glfw"). Contexts older than OpenGL
-// 4.3 are refused; Info().Software is true for llvmpipe, softpipe, swrast
-// and SwiftShader. Options.Debug or GLNN_GL_DEBUG=1 asks for a debug
+// "egl-surfaceless", "egl-default", "glfw"). The device needs OpenGL 4.5,
+// or 4.3 with GL_ARB_direct_state_access and GL_ARB_buffer_storage (the
+// 4.5 calls glCreateBuffers, glNamedBufferStorage, glClearNamedBufferSubData,
+// glCopyNamedBufferSubData… come from those); it asks for a 4.3 core
+// context, which drivers answer with their newest version, and refuses one
+// that fails the rule, saying what is missing. Info().Software is true for
+// llvmpipe, softpipe, swrast and SwiftShader. Options.Debug or GLNN_GL_DEBUG=1 asks for a debug
 // context whose error messages (glDebugMessageCallback) Sync reports.
 //
 // # Threading

@@ -57,8 +57,8 @@ func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (
 	if version == "" {
 		return fmt.Errorf("%s context is not current (no GL_VERSION)", ctx.kind())
 	}
-	if major < 4 || major == 4 && minor < 3 {
-		return fmt.Errorf("OpenGL %d.%d (%q, %s) is too old: compute shaders need 4.3", major, minor, version, renderer)
+	if _, err := checkVersion(int(major), int(minor), hasGLExtension); err != nil {
+		return fmt.Errorf("%s, %s: %w", renderer, version, err)
 	}
 	lower := strings.ToLower(renderer)
 	soft := false
@@ -223,6 +223,19 @@ func (w *worker) takeErr() error {
 		return fmt.Errorf("gl: %w", err)
 	}
 	return nil
+}
+
+// hasGLExtension reports whether the current context lists ext in
+// GL_EXTENSIONS.
+func hasGLExtension(ext string) bool {
+	var n int32
+	gl.GetIntegerv(gl.NUM_EXTENSIONS, &n)
+	for i := range uint32(max(n, 0)) {
+		if p := gl.GetStringi(gl.EXTENSIONS, i); p != nil && gl.GoStr(p) == ext {
+			return true
+		}
+	}
+	return false
 }
 
 func glString(name uint32) string {
