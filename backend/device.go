@@ -132,6 +132,12 @@ type Info struct {
 	Kernel   string `json:"kernel,omitempty"`   // the CPU's GEMM micro-kernel ("avx512", "avx2", "go")
 	Software bool   `json:"software"`           // a software rasteriser (llvmpipe, softpipe, swrast, SwiftShader)
 	Threads  int    `json:"threads,omitempty"`  // worker threads (CPU)
+	// MaxOpBytes is the most bytes a tensor may span in an op other than
+	// Upload, Download, Copy, Fill and Gather's src, which take any tensor
+	// Alloc gives; 0 means no limit beyond Alloc's. The GL backend sets
+	// it to GL_MAX_SHADER_STORAGE_BLOCK_SIZE (128 MiB on llvmpipe), and
+	// package nn checks a model's tensors against it before allocating.
+	MaxOpBytes int64 `json:"max_op_bytes,omitempty"`
 }
 
 // String describes the device on one line: name, version, context, and

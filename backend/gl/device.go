@@ -94,9 +94,9 @@ func (d *Device) Info() backend.Info { return d.info }
 
 // Alloc returns a zeroed rows×cols tensor. It waits for the queue and
 // reports GL_OUT_OF_MEMORY as an error. A tensor larger than
-// GL_MAX_SHADER_STORAGE_BLOCK_SIZE (128 MiB on llvmpipe) can be allocated,
-// but only Upload, Download, Copy, Fill and Gather (as src) accept it;
-// other ops panic.
+// GL_MAX_SHADER_STORAGE_BLOCK_SIZE (128 MiB on llvmpipe; Info().MaxOpBytes)
+// can be allocated, but only Upload, Download, Copy, Fill and Gather (as
+// src) accept it; other ops panic.
 func (d *Device) Alloc(rows, cols int) (*backend.Tensor, error) {
 	if err := d.tr.Alloc(rows, cols); err != nil {
 		return nil, err

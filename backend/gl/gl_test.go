@@ -46,6 +46,9 @@ func TestInfo(t *testing.T) {
 	if !has || hasNot {
 		t.Errorf("GL_EXTENSIONS: GL_ARB_shader_storage_buffer_object listed %v, GL_glnn_no_such_extension listed %v", has, hasNot)
 	}
+	if info.MaxOpBytes != d.limits.maxSSBO {
+		t.Errorf("Info().MaxOpBytes = %d, want GL_MAX_SHADER_STORAGE_BLOCK_SIZE = %d", info.MaxOpBytes, d.limits.maxSSBO)
+	}
 	if strings.Contains(strings.ToLower(info.Renderer), "llvmpipe") && !info.Software {
 		t.Errorf("llvmpipe reported as hardware: %+v", info)
 	}

@@ -91,6 +91,7 @@ func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (
 	if lim.maxSSBO <= 0 || lim.maxGroups == 0 {
 		return fmt.Errorf("%s reports no shader storage or compute limits", renderer)
 	}
+	info.MaxOpBytes = lim.maxSSBO
 	w.specs = progSpecs()
 	w.progs = map[progKey]*program{}
 	w.buffers = map[uint32]struct{}{}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/glnn/glnn/backend"
 )
 
 // TestMain lets a test run the real main in a child process (for the
@@ -209,5 +211,34 @@ func TestNoEGL(t *testing.T) {
 	code, out, errOut := child("-device=auto -epochs=1 -json -data=" + dir)
 	if code != 0 || !strings.Contains(out, `"device":"cpu"`) || !strings.Contains(errOut, "chose cpu") {
 		t.Errorf("-device=auto without EGL: exit %d, stdout %q, stderr %q; want training on the cpu", code, out, errOut)
+	}
+}
+
+// TestModelTooLargeForGPU checks that a model whose parameters exceed what
+// the GL device accepts in one op ends the run with exit status 1 and one
+// line naming the sizes and the flags to change, and nothing else.
+func TestModelTooLargeForGPU(t *testing.T) {
+	dev, err := backend.Open("gl", backend.Options{})
+	if err != nil {
+		if os.Getenv("GLNN_REQUIRE_GPU") == "1" {
+			t.Fatalf("GLNN_REQUIRE_GPU=1 but no GL device: %v", err)
+		}
+		t.Skipf("no GL device: %v", err)
+	}
+	limit := dev.Info().MaxOpBytes
+	dev.Close()
+	if limit <= 0 || limit > 600<<20 {
+		t.Skipf("the GL device accepts %d bytes in an op: a 200000-wide layer fits", limit)
+	}
+	dir := writeData(t, t.TempDir(), 100, 100)
+	code, out, errOut := runTrain("-device=gpu", "-hidden=200000", "-epochs=1", "-data="+dir)
+	t.Log(strings.TrimSpace(errOut))
+	if code != 1 || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 1 and one line on stderr", code, out, errOut)
+	}
+	for _, want := range []string{"too large", "MiB", "-hidden", "-device=cpu"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("the error lacks %q", want)
+		}
 	}
 }
