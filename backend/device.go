@@ -9,8 +9,12 @@ import "strconv"
 //
 // Ops may run asynchronously: they run in the order they were called, and
 // an error that only the device sees (a bad Gather index, a driver error)
-// is reported by the next Download or Sync. In every op the outputs come
-// first.
+// is reported by the next Download or Sync. A fault that leaves a device
+// unusable (a GPU context lost in a reset, memory exhausted while running
+// ops, a GPU that does not finish within the device's time limit) is an
+// error wrapping ErrDeviceLost from the next Sync or Download, and from
+// every later Sync, Download and Alloc, never silently wrong numbers. In
+// every op the outputs come first.
 //
 // # The contract every backend keeps (checked for each by backendtest)
 //

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options configure how a device is opened. Zero values mean defaults.
@@ -24,6 +25,13 @@ type Options struct {
 	// or "go"); "" picks the fastest the CPU has. The GLNN_CPU_KERNEL
 	// environment variable supplies it when empty.
 	Kernel string
+	// Timeout bounds how long the GL backend waits for the GPU (the fence
+	// of Sync, Download, Close and Timed) or for a driver call: past it
+	// that call returns an error naming it, and the device is unusable
+	// (see ErrDeviceLost). Zero means the GLNN_GL_TIMEOUT environment
+	// variable (a duration such as 90s or 5m, or off), else 60s; negative
+	// means no bound.
+	Timeout time.Duration
 }
 
 // Opener opens a device of one backend.

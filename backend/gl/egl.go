@@ -28,6 +28,15 @@ package gl
 #ifndef EGL_NO_CONFIG_KHR
 #define EGL_NO_CONFIG_KHR ((EGLConfig)0)
 #endif
+#ifndef EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY
+#define EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY 0x31BD
+#endif
+#ifndef EGL_LOSE_CONTEXT_ON_RESET
+#define EGL_LOSE_CONTEXT_ON_RESET 0x31BF
+#endif
+#ifndef EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY_EXT
+#define EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY_EXT 0x3138
+#endif
 
 typedef EGLBoolean (*glnn_query_devices_fn)(EGLint, EGLDeviceEXT*, EGLint*);
 typedef const char* (*glnn_query_device_string_fn)(EGLDeviceEXT, EGLint);
@@ -75,13 +84,36 @@ static EGLDisplay glnn_platform_display(EGLenum platform, void* native) {
 
 static EGLDisplay glnn_default_display(void) { return eglGetDisplay(EGL_DEFAULT_DISPLAY); }
 
+// glnn_create_context asks for an OpenGL 4.3 core context, with debug
+// output in one of its two spellings (debug 1: EGL 1.5's attribute, 2:
+// EGL_KHR_create_context's flag) and a reset notification strategy of
+// lose-context-on-reset (robust 1: EGL 1.5's and EGL_KHR_create_context's
+// attribute, 2: EGL_EXT_create_context_robustness's) when asked.
+static EGLContext glnn_create_context(EGLDisplay dpy, EGLConfig cfg, int debug, int robust) {
+	EGLint a[16];
+	int n = 0;
+	a[n++] = EGL_CONTEXT_MAJOR_VERSION; a[n++] = 4;
+	a[n++] = EGL_CONTEXT_MINOR_VERSION; a[n++] = 3;
+	a[n++] = EGL_CONTEXT_OPENGL_PROFILE_MASK; a[n++] = EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT;
+	if (debug == 1) { a[n++] = EGL_CONTEXT_OPENGL_DEBUG; a[n++] = EGL_TRUE; }
+	if (debug == 2) { a[n++] = EGL_CONTEXT_FLAGS_KHR; a[n++] = EGL_CONTEXT_OPENGL_DEBUG_BIT_KHR; }
+	if (robust == 1) { a[n++] = EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY; a[n++] = EGL_LOSE_CONTEXT_ON_RESET; }
+	if (robust == 2) { a[n++] = EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY_EXT; a[n++] = EGL_LOSE_CONTEXT_ON_RESET; }
+	a[n] = EGL_NONE;
+	return eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
+}
+
 // glnn_make_context creates an OpenGL 4.3 core context on an initialised
 // display and makes it current on the calling thread with no surface (or
-// a 1×1 pbuffer where surfaceless contexts are missing). It returns
-// EGL_SUCCESS or the EGL error, with *step naming the call that failed.
-static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, EGLSurface* surfOut, const char** step) {
+// a 1×1 pbuffer where surfaceless contexts are missing). It asks for
+// debug output when debug is set, and for lose-context-on-reset where the
+// display offers it (*robustOut says whether that was granted). It
+// returns EGL_SUCCESS or the EGL error, with *step naming the call that
+// failed.
+static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, EGLSurface* surfOut, int* robustOut, const char** step) {
 	*ctxOut = EGL_NO_CONTEXT;
 	*surfOut = EGL_NO_SURFACE;
+	*robustOut = 0;
 	*step = "eglBindAPI(EGL_OPENGL_API)";
 	if (!eglBindAPI(EGL_OPENGL_API)) return eglGetError();
 	const char* exts = eglQueryString(dpy, EGL_EXTENSIONS);
@@ -94,23 +126,26 @@ static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, E
 		if (!eglChooseConfig(dpy, attrs, &cfg, 1, &n)) return eglGetError();
 		if (n < 1) return EGL_BAD_CONFIG;
 	}
-	EGLint a[] = {
-		EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3,
-		EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
-		EGL_NONE, EGL_NONE, EGL_NONE};
+	// Debug output first where asked for (the tests rely on it), then
+	// robustness where offered, then neither.
+	int debugs[3] = {1, 2, 0}, robusts[3] = {0, 0, 0};
+	int nd = debug ? 3 : 1, nr = 0;
+	if (!debug) debugs[0] = 0;
+	const char* version = eglQueryString(dpy, EGL_VERSION);
+	if (glnn_has_ext(exts, "EGL_KHR_create_context") || (version != NULL && strncmp(version, "1.5", 3) >= 0)) robusts[nr++] = 1;
+	if (glnn_has_ext(exts, "EGL_EXT_create_context_robustness")) robusts[nr++] = 2;
+	robusts[nr++] = 0;
 	EGLContext ctx = EGL_NO_CONTEXT;
+	EGLint err = EGL_SUCCESS;
 	*step = "eglCreateContext(OpenGL 4.3 core)";
-	if (debug) {
-		a[6] = EGL_CONTEXT_OPENGL_DEBUG; a[7] = EGL_TRUE;
-		ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
-		if (ctx == EGL_NO_CONTEXT) {
-			a[6] = EGL_CONTEXT_FLAGS_KHR; a[7] = EGL_CONTEXT_OPENGL_DEBUG_BIT_KHR;
-			ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
+	for (int i = 0; i < nd && ctx == EGL_NO_CONTEXT; i++) {
+		for (int j = 0; j < nr && ctx == EGL_NO_CONTEXT; j++) {
+			ctx = glnn_create_context(dpy, cfg, debugs[i], robusts[j]);
+			if (ctx == EGL_NO_CONTEXT) err = eglGetError(); // the last, plainest attempt's is reported
+			else *robustOut = robusts[j] != 0;
 		}
-		a[6] = EGL_NONE; a[7] = EGL_NONE;
 	}
-	if (ctx == EGL_NO_CONTEXT) ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
-	if (ctx == EGL_NO_CONTEXT) return eglGetError();
+	if (ctx == EGL_NO_CONTEXT) return err;
 	*step = "eglMakeCurrent(no surface)";
 	if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
 		EGLint err = eglGetError();
@@ -153,10 +188,11 @@ import (
 
 // eglContext is a headless EGL context, current on the thread that made it.
 type eglContext struct {
-	dpy   C.EGLDisplay
-	ctx   C.EGLContext
-	surf  C.EGLSurface
-	route string
+	dpy    C.EGLDisplay
+	ctx    C.EGLContext
+	surf   C.EGLSurface
+	route  string
+	robust bool // made with lose-context-on-reset
 }
 
 // EGL displays are per-process singletons: two devices on the same
@@ -211,13 +247,14 @@ func newEGLContext(debug bool) (*eglContext, error) {
 		}
 		var ctx C.EGLContext
 		var surf C.EGLSurface
+		var robust C.int
 		var step *C.char
-		if e := C.glnn_make_context(dpy, dbg, &ctx, &surf, &step); e != C.EGL_SUCCESS {
+		if e := C.glnn_make_context(dpy, dbg, &ctx, &surf, &robust, &step); e != C.EGL_SUCCESS {
 			why = append(why, fmt.Sprintf("%s: %s: %s", route, C.GoString(step), eglErrorName(e)))
 			eglUnref(dpy)
 			return nil
 		}
-		return &eglContext{dpy: dpy, ctx: ctx, surf: surf, route: route}
+		return &eglContext{dpy: dpy, ctx: ctx, surf: surf, route: route, robust: robust != 0}
 	}
 
 	// The device platform lists hardware devices and, on Mesa, a software
