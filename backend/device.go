@@ -142,6 +142,12 @@ type Info struct {
 	// it to GL_MAX_SHADER_STORAGE_BLOCK_SIZE (128 MiB on llvmpipe), and
 	// package nn checks a model's tensors against it before allocating.
 	MaxOpBytes int64 `json:"max_op_bytes,omitempty"`
+	// Notes say how the device was chosen, for people: on the GL backend
+	// the EGL devices found and how they are numbered as GPUs (after
+	// CUDA_VISIBLE_DEVICES), which GPU this is, and why each route tried
+	// before it failed, such as the NVIDIA device that did not initialise
+	// before the run fell back to llvmpipe.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // String describes the device on one line: name, version, context, and

@@ -24,17 +24,26 @@ type settings struct {
 	context string        // how to make the context: "", "auto", "egl" or "glfw"
 	debug   bool          // a debug context
 	timeout time.Duration // the bound on a wait for the GPU; 0: none
+	gpu     int           // the GPU's number; -1: the first that works
+	gpuFrom string        // the setting that chose it: "Options.GPU" or "GLNN_GPU"
 }
 
 // resolve applies the environment (getenv) to o: GLNN_GL_CONTEXT,
-// GLNN_GL_DEBUG and GLNN_GL_TIMEOUT.
+// GLNN_GL_DEBUG, GLNN_GL_TIMEOUT and GLNN_GPU.
 func resolve(o backend.Options, getenv func(string) string) (settings, error) {
 	s := settings{context: o.Context, debug: o.Debug || getenv("GLNN_GL_DEBUG") == "1"}
 	if s.context == "" {
 		s.context = getenv("GLNN_GL_CONTEXT")
 	}
 	var err error
-	s.timeout, err = timeoutSetting(o.Timeout, getenv("GLNN_GL_TIMEOUT"))
+	if s.timeout, err = timeoutSetting(o.Timeout, getenv("GLNN_GL_TIMEOUT")); err != nil {
+		return s, err
+	}
+	s.gpuFrom = "Options.GPU"
+	if strings.TrimSpace(o.GPU) == "" {
+		s.gpuFrom = "GLNN_GPU"
+	}
+	s.gpu, err = gpuSetting(o.GPU, getenv("GLNN_GPU"))
 	return s, err
 }
 

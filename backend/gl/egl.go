@@ -38,8 +38,6 @@ package gl
 #define EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY_EXT 0x3138
 #endif
 
-typedef EGLBoolean (*glnn_query_devices_fn)(EGLint, EGLDeviceEXT*, EGLint*);
-typedef const char* (*glnn_query_device_string_fn)(EGLDeviceEXT, EGLint);
 typedef EGLDisplay (*glnn_get_platform_display_fn)(EGLenum, void*, const EGLint*);
 
 // glnn_has_ext reports whether the space-separated list holds name.
@@ -56,24 +54,6 @@ static int glnn_has_ext(const char* list, const char* name) {
 
 static int glnn_client_has(const char* name) {
 	return glnn_has_ext(eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS), name);
-}
-
-// glnn_query_devices fills devs (up to max) and returns how many, or -1
-// when EGL_EXT_device_enumeration is missing.
-static int glnn_query_devices(EGLDeviceEXT* devs, int max) {
-	glnn_query_devices_fn f = (glnn_query_devices_fn)eglGetProcAddress("eglQueryDevicesEXT");
-	if (f == NULL) return -1;
-	EGLint n = 0;
-	if (!f(max, devs, &n)) return -1;
-	return n;
-}
-
-// glnn_device_is_software reports whether an EGL device is Mesa's software
-// device.
-static int glnn_device_is_software(EGLDeviceEXT dev) {
-	glnn_query_device_string_fn f = (glnn_query_device_string_fn)eglGetProcAddress("eglQueryDeviceStringEXT");
-	if (f == NULL) return 0;
-	return glnn_has_ext(f(dev, EGL_EXTENSIONS), "EGL_MESA_device_software");
 }
 
 static EGLDisplay glnn_platform_display(EGLenum platform, void* native) {
@@ -107,13 +87,12 @@ static EGLContext glnn_create_context(EGLDisplay dpy, EGLConfig cfg, int debug, 
 // display and makes it current on the calling thread with no surface (or
 // a 1×1 pbuffer where surfaceless contexts are missing). It asks for
 // debug output when debug is set, and for lose-context-on-reset where the
-// display offers it (*robustOut says whether that was granted). It
-// returns EGL_SUCCESS or the EGL error, with *step naming the call that
-// failed.
-static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, EGLSurface* surfOut, int* robustOut, const char** step) {
+// display offers it (the device reads GL_RESET_NOTIFICATION_STRATEGY to
+// see whether it was granted). It returns EGL_SUCCESS or the EGL error,
+// with *step naming the call that failed.
+static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, EGLSurface* surfOut, const char** step) {
 	*ctxOut = EGL_NO_CONTEXT;
 	*surfOut = EGL_NO_SURFACE;
-	*robustOut = 0;
 	*step = "eglBindAPI(EGL_OPENGL_API)";
 	if (!eglBindAPI(EGL_OPENGL_API)) return eglGetError();
 	const char* exts = eglQueryString(dpy, EGL_EXTENSIONS);
@@ -142,7 +121,6 @@ static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, E
 		for (int j = 0; j < nr && ctx == EGL_NO_CONTEXT; j++) {
 			ctx = glnn_create_context(dpy, cfg, debugs[i], robusts[j]);
 			if (ctx == EGL_NO_CONTEXT) err = eglGetError(); // the last, plainest attempt's is reported
-			else *robustOut = robusts[j] != 0;
 		}
 	}
 	if (ctx == EGL_NO_CONTEXT) return err;
@@ -180,7 +158,9 @@ static void* glnn_egl_proc(const char* name) { return (void*)eglGetProcAddress(n
 import "C"
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"unsafe"
@@ -188,11 +168,11 @@ import (
 
 // eglContext is a headless EGL context, current on the thread that made it.
 type eglContext struct {
-	dpy    C.EGLDisplay
-	ctx    C.EGLContext
-	surf   C.EGLSurface
-	route  string
-	robust bool // made with lose-context-on-reset
+	dpy   C.EGLDisplay
+	ctx   C.EGLContext
+	surf  C.EGLSurface
+	route string
+	why   []string // how it was chosen: the devices, why other routes failed
 }
 
 // EGL displays are per-process singletons: two devices on the same
@@ -226,11 +206,14 @@ func eglUnref(dpy C.EGLDisplay) {
 }
 
 // newEGLContext makes a headless OpenGL 4.3 core context current on the
-// calling (locked) thread, trying the EGL device platform's hardware
-// devices, Mesa's surfaceless platform, the device platform's software
-// devices, then the default display.
-// The error lists why each route failed.
-func newEGLContext(debug bool) (*eglContext, error) {
+// calling (locked) thread. With gpu ≥ 0 it uses that GPU of the EGL device
+// platform (numbered by numberGPUs) or fails, saying which GPUs there
+// are; gpuFrom names the setting that asked for it. With gpu < 0 it tries
+// the device platform's GPUs in order, Mesa's surfaceless platform (which
+// picks a render node or falls back to llvmpipe), the device platform's
+// software devices, then the default display. The context's notes, or
+// the error, say why each route before it failed.
+func newEGLContext(debug bool, gpu int, gpuFrom string) (*eglContext, error) {
 	var why []string
 	dbg := C.int(0)
 	if debug {
@@ -247,64 +230,83 @@ func newEGLContext(debug bool) (*eglContext, error) {
 		}
 		var ctx C.EGLContext
 		var surf C.EGLSurface
-		var robust C.int
 		var step *C.char
-		if e := C.glnn_make_context(dpy, dbg, &ctx, &surf, &robust, &step); e != C.EGL_SUCCESS {
+		if e := C.glnn_make_context(dpy, dbg, &ctx, &surf, &step); e != C.EGL_SUCCESS {
 			why = append(why, fmt.Sprintf("%s: %s: %s", route, C.GoString(step), eglErrorName(e)))
 			eglUnref(dpy)
 			return nil
 		}
-		return &eglContext{dpy: dpy, ctx: ctx, surf: surf, route: route, robust: robust != 0}
+		return &eglContext{dpy: dpy, ctx: ctx, surf: surf, route: route}
+	}
+	// won completes the winner's notes: the device list and numbering,
+	// then why each route before it failed.
+	var listing []string
+	won := func(c *eglContext, route, chosen string) (*eglContext, error) {
+		c.route = route
+		if chosen != "" {
+			c.why = append(c.why, chosen)
+		}
+		c.why = append(append(c.why, listing...), why...)
+		return c, nil
 	}
 
-	// The device platform lists hardware devices and, on Mesa, a software
-	// one: hardware first, then Mesa's surfaceless platform (which picks a
-	// render node or falls back to llvmpipe), then the software device.
-	var devs []C.EGLDeviceEXT
+	var devs []eglDev
+	var handles []C.EGLDeviceEXT
 	if C.glnn_client_has(cstr("EGL_EXT_platform_device\x00")) != 0 {
-		devs = make([]C.EGLDeviceEXT, 16)
-		n := int(C.glnn_query_devices(&devs[0], C.int(len(devs))))
-		switch {
-		case n < 0:
-			why = append(why, "egl-device: eglQueryDevicesEXT failed")
-			n = 0
-		case n == 0:
-			why = append(why, "egl-device: no devices")
+		var none string
+		if devs, handles, none = eglDevices(); none != "" {
+			why = append(why, none)
 		}
-		devs = devs[:n]
 	} else {
 		why = append(why, "egl-device: EGL_EXT_platform_device missing")
 	}
-	tryDevices := func(software bool) *eglContext {
-		for i, dev := range devs {
-			if (C.glnn_device_is_software(dev) != 0) != software {
-				continue
-			}
-			dpy := C.glnn_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(dev))
-			if c := try(fmt.Sprintf("egl-device #%d", i), dpy); c != nil {
-				c.route = "egl-device"
-				return c
-			}
-		}
-		return nil
+	visible, set := os.LookupEnv("CUDA_VISIBLE_DEVICES")
+	gpus, numbering := numberGPUs(devs, visible, set)
+	if len(devs) > 0 {
+		listing = append([]string{describeDevices(devs)}, numbering...)
 	}
-	if c := tryDevices(false); c != nil {
-		return c, nil
+	device := func(d eglDev) C.EGLDisplay {
+		return C.glnn_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(handles[d.index]))
+	}
+	if gpu >= 0 {
+		if gpu >= len(gpus) {
+			msg := fmt.Sprintf("%s=%d: no such GPU; found %s", gpuFrom, gpu, listGPUs(gpus))
+			if extra := append(listing, why...); len(extra) > 0 {
+				msg += " (" + strings.Join(extra, "; ") + ")"
+			}
+			return nil, errors.New(msg)
+		}
+		if c := try(fmt.Sprintf("GPU %d, %v", gpu, gpus[gpu]), device(gpus[gpu])); c != nil {
+			return won(c, "egl-device", fmt.Sprintf("GPU %d of %d: %v", gpu, len(gpus), gpus[gpu]))
+		}
+		return nil, fmt.Errorf("%s=%d: %s", gpuFrom, gpu, strings.Join(append(why, listing...), "; "))
+	}
+	for i, g := range gpus {
+		if c := try(fmt.Sprintf("egl-device: GPU %d, %v", i, g), device(g)); c != nil {
+			return won(c, "egl-device", fmt.Sprintf("GPU %d of %d: %v", i, len(gpus), g))
+		}
+	}
+	if len(gpus) == 0 && len(devs) > 0 {
+		why = append(why, "egl-device: no hardware GPU")
 	}
 	if C.glnn_client_has(cstr("EGL_MESA_platform_surfaceless\x00")) != 0 {
 		if c := try("egl-surfaceless", C.glnn_platform_display(C.EGL_PLATFORM_SURFACELESS_MESA, nil)); c != nil {
-			return c, nil
+			return won(c, "egl-surfaceless", "")
 		}
 	} else {
 		why = append(why, "egl-surfaceless: EGL_MESA_platform_surfaceless missing")
 	}
-	if c := tryDevices(true); c != nil {
-		return c, nil
+	for _, d := range devs {
+		if d.software {
+			if c := try("egl-device: "+d.String(), device(d)); c != nil {
+				return won(c, "egl-device", "")
+			}
+		}
 	}
 	if c := try("egl-default", C.glnn_default_display()); c != nil {
-		return c, nil
+		return won(c, "egl-default", "")
 	}
-	return nil, fmt.Errorf("no EGL context (%s)", strings.Join(why, "; "))
+	return nil, fmt.Errorf("no EGL context (%s)", strings.Join(append(why, listing...), "; "))
 }
 
 // procAddr resolves a GL function through eglGetProcAddress.
@@ -315,6 +317,8 @@ func (c *eglContext) procAddr(name string) unsafe.Pointer {
 }
 
 func (c *eglContext) kind() string { return c.route }
+
+func (c *eglContext) notes() []string { return c.why }
 
 // destroy releases the context; it must run on the context's thread.
 func (c *eglContext) destroy() {

@@ -46,6 +46,12 @@ func TestInfo(t *testing.T) {
 	if !has || hasNot {
 		t.Errorf("GL_EXTENSIONS: GL_ARB_shader_storage_buffer_object listed %v, GL_glnn_no_such_extension listed %v", has, hasNot)
 	}
+	for _, n := range info.Notes {
+		t.Logf("note: %s", n)
+		if strings.Contains(n, "no lose-context-on-reset") && strings.Contains(info.Renderer, "llvmpipe") {
+			t.Errorf("Mesa offers robust contexts, but the device has none: %s", n)
+		}
+	}
 	if info.MaxOpBytes != d.limits.maxSSBO {
 		t.Errorf("Info().MaxOpBytes = %d, want GL_MAX_SHADER_STORAGE_BLOCK_SIZE = %d", info.MaxOpBytes, d.limits.maxSSBO)
 	}

@@ -46,7 +46,7 @@ type worker struct {
 
 func (w *worker) open(s settings, info *backend.Info, lim *limits) (err error) {
 	debug := s.debug
-	ctx, err := openContext(s.context, debug)
+	ctx, err := openContext(s)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,8 @@ func (w *worker) open(s settings, info *backend.Info, lim *limits) (err error) {
 	if version == "" {
 		return fmt.Errorf("%s context is not current (no GL_VERSION)", ctx.kind())
 	}
-	if _, err := checkVersion(int(major), int(minor), hasGLExtension); err != nil {
+	rule, err := checkVersion(int(major), int(minor), hasGLExtension)
+	if err != nil {
 		return fmt.Errorf("%s, %s: %w", renderer, version, err)
 	}
 	// glGetGraphicsResetStatus is core in 4.5 and comes with
@@ -77,6 +78,15 @@ func (w *worker) open(s settings, info *backend.Info, lim *limits) (err error) {
 	for _, s := range []string{"llvmpipe", "softpipe", "swrast", "swiftshader"} {
 		soft = soft || strings.Contains(lower, s)
 	}
+	notes := ctx.notes()
+	if major == 4 && minor < 5 {
+		notes = append(notes, rule)
+	}
+	var strategy int32
+	gl.GetIntegerv(gl.RESET_NOTIFICATION_STRATEGY, &strategy)
+	if strategy != gl.LOSE_CONTEXT_ON_RESET {
+		notes = append(notes, "no lose-context-on-reset context: a GPU reset may go unreported")
+	}
 	*info = backend.Info{
 		Backend:  "gl",
 		Name:     "gl: " + renderer,
@@ -85,6 +95,7 @@ func (w *worker) open(s settings, info *backend.Info, lim *limits) (err error) {
 		Version:  version,
 		Context:  ctx.kind(),
 		Software: soft,
+		Notes:    notes,
 	}
 	if debug {
 		w.debug = &debugLog{}
