@@ -179,6 +179,32 @@ func TestStuckDriver(t *testing.T) {
 	}
 }
 
+// TestStuckDriverReturns lets the stalled driver call return after the
+// caller gave up on it: the late answer is not taken for a later call's,
+// which still report the fault, and Close then closes normally.
+func TestStuckDriverReturns(t *testing.T) {
+	d := faultDevice(t, backend.Options{Timeout: 50 * time.Millisecond})
+	x := upload(t, d, 2, 2, []float32{1, 2, 3, 4})
+	const stall = 1300 * time.Millisecond
+	inject(t, d, func(f *injected) { f.stall = stall })
+	start := time.Now()
+	wantFault(t, "Sync", d.Sync(), "gl: Sync: the GPU did not finish within 50ms")
+	time.Sleep(stall + 200*time.Millisecond - time.Since(start)) // the Sync's late answer arrives
+	got := []float32{-1, -1, -1, -1}
+	wantFault(t, "Download after the late answer", d.Download(got, x), "gl: Download: after an earlier fault: ")
+	if got[0] != -1 {
+		t.Errorf("Download on a stuck device wrote %v", got)
+	}
+	if err := d.Close(); err != nil {
+		t.Errorf("Close once the driver returned: %v", err)
+	}
+	select {
+	case <-d.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the context's goroutine did not end")
+	}
+}
+
 // TestFitFault injects a lost context and an out-of-memory error in the
 // middle of nn.Fit on a GL device: Fit returns the device's error.
 func TestFitFault(t *testing.T) {

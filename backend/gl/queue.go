@@ -257,10 +257,18 @@ func (d *Device) enqueue(c *command) {
 // wait returns the worker's answer to the command op, or the stuck
 // device's error.
 func (d *Device) wait(op opcode) result {
-	if d.limit == 0 && d.hung.Load() == nil {
+	switch {
+	case d.hung.Load() != nil: // never read d.res again: it may hold a stale answer
+		return result{err: d.hungErr(op)}
+	case d.limit == 0:
 		return <-d.res
 	}
 	for {
+		select {
+		case r := <-d.res: // an answer that came while patience was judged
+			return r
+		default:
+		}
 		wait, ok := d.patience(op)
 		if !ok {
 			return result{err: d.hungErr(op)}
