@@ -9,8 +9,12 @@ import "strconv"
 //
 // Ops may run asynchronously: they run in the order they were called, and
 // an error that only the device sees (a bad Gather index, a driver error)
-// is reported by the next Download or Sync. In every op the outputs come
-// first.
+// is reported by the next Download or Sync. A fault that leaves a device
+// unusable (a GPU context lost in a reset, memory exhausted while running
+// ops, a GPU that does not finish within the device's time limit) is an
+// error wrapping ErrDeviceLost from the next Sync or Download, and from
+// every later Sync, Download and Alloc, never silently wrong numbers. In
+// every op the outputs come first.
 //
 // # The contract every backend keeps (checked for each by backendtest)
 //
@@ -132,6 +136,18 @@ type Info struct {
 	Kernel   string `json:"kernel,omitempty"`   // the CPU's GEMM micro-kernel ("avx512", "avx2", "go")
 	Software bool   `json:"software"`           // a software rasteriser (llvmpipe, softpipe, swrast, SwiftShader)
 	Threads  int    `json:"threads,omitempty"`  // worker threads (CPU)
+	// MaxOpBytes is the most bytes a tensor may span in an op other than
+	// Upload, Download, Copy, Fill and Gather's src, which take any tensor
+	// Alloc gives; 0 means no limit beyond Alloc's. The GL backend sets
+	// it to GL_MAX_SHADER_STORAGE_BLOCK_SIZE (128 MiB on llvmpipe), and
+	// package nn checks a model's tensors against it before allocating.
+	MaxOpBytes int64 `json:"max_op_bytes,omitempty"`
+	// Notes say how the device was chosen, for people: on the GL backend
+	// the EGL devices found and how they are numbered as GPUs (after
+	// CUDA_VISIBLE_DEVICES), which GPU this is, and why each route tried
+	// before it failed, such as the NVIDIA device that did not initialise
+	// before the run fell back to llvmpipe.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // String describes the device on one line: name, version, context, and

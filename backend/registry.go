@@ -3,9 +3,11 @@ package backend
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options configure how a device is opened. Zero values mean defaults.
@@ -25,6 +27,23 @@ type Options struct {
 	// supports; the GLNN_CPU_KERNEL environment variable supplies it when
 	// empty. Opening fails if the CPU lacks the kernel's instructions.
 	Kernel string
+	// GPU picks the GL backend's GPU by number: "0", "1", …, counted
+	// among the hardware devices of the EGL device platform; on NVIDIA
+	// they are numbered as CUDA numbers them, after CUDA_VISIBLE_DEVICES,
+	// so "0" is the first visible CUDA device (package gl documents the
+	// rule). A number past the GPUs found is an error listing them; a GPU
+	// that fails to open is an error, never a fallback to another device.
+	// "" means the GLNN_GPU environment variable, and when that is unset
+	// too the first GPU that opens, else Mesa's surfaceless platform, the
+	// software devices, the default display.
+	GPU string
+	// Timeout bounds how long the GL backend waits for the GPU (the fence
+	// of Sync, Download, Close and Timed) or for a driver call: past it
+	// that call returns an error naming it, and the device is unusable
+	// (see ErrDeviceLost). Zero means the GLNN_GL_TIMEOUT environment
+	// variable (a duration such as 90s or 5m, or off), else 60s; negative
+	// means no bound.
+	Timeout time.Duration
 }
 
 // Opener opens a device of one backend.
@@ -86,18 +105,25 @@ func Open(name string, opts Options) (Device, error) {
 	return o(opts)
 }
 
-// OpenAuto opens the GL backend when it gives a hardware context with
-// OpenGL ≥ 4.3, and the CPU backend otherwise. A software renderer is
-// never chosen. The returned string says which device was chosen and why.
+// OpenAuto opens the GL backend when it gives a hardware context that
+// meets its version rule (OpenGL 4.5, or 4.3 with direct state access),
+// and the CPU backend otherwise. A software renderer is never chosen. The
+// returned string says which device was chosen and why; when the GPU is
+// passed over it carries the GL backend's reasons (Info.Notes: each route
+// tried, and why it failed). When opts.GPU, or else the GLNN_GPU
+// environment variable, names a GPU, OpenAuto opens that GPU or fails: it
+// does not fall back to the CPU.
 func OpenAuto(opts Options) (Device, string, error) {
 	var why string
 	if o, ok := opener("gl"); ok {
 		d, err := o(opts)
 		switch {
+		case err != nil && gpuChosen(opts):
+			return nil, "", err
 		case err != nil:
 			why = "GPU unavailable (" + err.Error() + ")"
 		case d.Info().Software:
-			why = "GPU is a software renderer (" + d.Info().Renderer + ")"
+			why = "GPU is a software renderer (" + strings.Join(append([]string{d.Info().Renderer}, d.Info().Notes...), "; ") + ")"
 			d.Close()
 		default:
 			i := d.Info()
@@ -115,4 +141,13 @@ func OpenAuto(opts Options) (Device, string, error) {
 		return nil, why, err
 	}
 	return d, fmt.Sprintf("chose cpu: %s", why), nil
+}
+
+// gpuChosen reports whether opts.GPU, or else GLNN_GPU, names a GPU.
+func gpuChosen(opts Options) bool {
+	v := strings.TrimSpace(opts.GPU)
+	if v == "" {
+		v = strings.TrimSpace(os.Getenv("GLNN_GPU"))
+	}
+	return v != "" && !strings.EqualFold(v, "auto")
 }

@@ -184,7 +184,10 @@ func (f *fitState) running(steps, samples int) (loss, acc float64, err error) {
 // completed epochs. When ctx is cancelled it stops after the current batch
 // and returns the history so far with ctx's error. A loss that turns NaN
 // or infinite stops training with a *NonFiniteError at the end of that
-// epoch (at once with CheckNumerics).
+// epoch (at once with CheckNumerics). A batch whose buffers exceed what
+// the device accepts in one op is an error wrapping ErrTooLarge, before
+// anything is uploaded; a device fault (see backend.Device) ends Fit with
+// the device's error.
 func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (*History, error) {
 	m.enter("Fit")
 	defer m.exit()
@@ -221,6 +224,11 @@ func (m *Sequential) Fit(ctx context.Context, x, y []float32, opts FitOptions) (
 		}
 		x, vx = x[:keep*m.in], x[keep*m.in:]
 		y, vy = y[:keep*m.out], y[keep*m.out:]
+	}
+	if n := len(x) / max(m.in, 1); n > 0 { // before uploading anything
+		if err := m.checkBatch(min(opts.BatchSize, n)); err != nil {
+			return nil, err
+		}
 	}
 	train, err := m.upload("training data", x, y)
 	if err != nil {

@@ -83,7 +83,10 @@ func (m *Sequential) exit() { m.busy.Store(false) }
 // Compile checks the layers, allocates the parameters (initialised from
 // opts.Seed: Glorot-uniform kernels and zero biases for Dense), gradients
 // and optimizer state on dev, and fixes the optimizer and loss. Compiling
-// again starts over with fresh weights.
+// again starts over with fresh weights. Parameters that exceed what the
+// device accepts in one op (backend.Info.MaxOpBytes; all of a model's
+// parameters form one tensor) are an error wrapping ErrTooLarge, returned
+// before anything is allocated.
 func (m *Sequential) Compile(dev backend.Device, opt Optimizer, loss Loss, opts CompileOptions) error {
 	m.enter("Compile")
 	defer m.exit()
@@ -167,6 +170,9 @@ func (m *Sequential) allocParams(ps []*Param, seed uint64) error {
 	for _, p := range ps {
 		p.off = n
 		n += (p.rows*p.cols + backend.SliceAlign - 1) / backend.SliceAlign * backend.SliceAlign
+	}
+	if err := m.checkParams(ps, n); err != nil {
+		return err
 	}
 	s := &m.store
 	s.n = n
@@ -274,10 +280,14 @@ func (m *Sequential) release() {
 	m.lossSum, m.correct, m.params, m.bufs, m.batch, m.dev = nil, nil, nil, nil, 0, nil
 }
 
-// ensureBatch makes the batch buffers hold at least n rows.
+// ensureBatch makes the batch buffers hold at least n rows, after
+// checking that they fit in the device's ops.
 func (m *Sequential) ensureBatch(n int) error {
 	if n <= m.batch {
 		return nil
+	}
+	if err := m.checkBatch(n); err != nil {
+		return err
 	}
 	for _, b := range m.bufs {
 		if b.t != nil {

@@ -54,6 +54,11 @@ func (m *Sequential) Evaluate(x, y []float32, batchSize int) (loss, accuracy flo
 	if y == nil {
 		return 0, 0, errors.New("nn: Evaluate: no targets")
 	}
+	if n := len(x) / max(m.in, 1); n > 0 { // before uploading anything
+		if err := m.checkBatch(min(batchSize, n)); err != nil {
+			return 0, 0, err
+		}
+	}
 	d, err := m.upload("evaluation data", x, y)
 	if err != nil {
 		return 0, 0, err

@@ -17,21 +17,25 @@ type glContext interface {
 	procAddr(name string) unsafe.Pointer
 	// kind names the route that made the context ("egl-device", "glfw"…).
 	kind() string
+	// notes says how the context was chosen: the GPUs found, why each
+	// route before it failed.
+	notes() []string
 	// destroy releases the context; it runs on the context's thread.
 	destroy()
 }
 
 // openContext makes a context current on the calling (locked) thread.
-// sel is "" or "auto" (EGL, then GLFW when built with the glfw tag), "egl"
-// or "glfw".
-func openContext(sel string, debug bool) (glContext, error) {
+// s.context is "" or "auto" (EGL, then GLFW when built with the glfw tag),
+// "egl" or "glfw"; a GPU chosen by number (s.gpu ≥ 0) needs EGL.
+func openContext(s settings) (glContext, error) {
+	sel, debug := s.context, s.debug
 	switch strings.ToLower(strings.TrimSpace(sel)) {
 	case "", "auto":
-		c, err := newEGLContext(debug)
+		c, err := newEGLContext(debug, s.gpu, s.gpuFrom)
 		if err == nil {
 			return c, nil
 		}
-		if glfwBuilt {
+		if glfwBuilt && s.gpu < 0 {
 			c, gerr := newGLFWContext(debug)
 			if gerr == nil {
 				return c, nil
@@ -40,12 +44,15 @@ func openContext(sel string, debug bool) (glContext, error) {
 		}
 		return nil, err
 	case "egl":
-		c, err := newEGLContext(debug)
+		c, err := newEGLContext(debug, s.gpu, s.gpuFrom)
 		if err != nil {
 			return nil, err
 		}
 		return c, nil
 	case "glfw":
+		if s.gpu >= 0 {
+			return nil, fmt.Errorf("%s=%d: choosing a GPU needs an EGL context, not glfw", s.gpuFrom, s.gpu)
+		}
 		c, err := newGLFWContext(debug)
 		if err != nil {
 			return nil, err

@@ -81,6 +81,8 @@ func (c *glfwContext) procAddr(name string) unsafe.Pointer { return glfw.GetProc
 
 func (c *glfwContext) kind() string { return "glfw" }
 
+func (c *glfwContext) notes() []string { return nil }
+
 func (c *glfwContext) destroy() {
 	glfwMu.Lock()
 	defer glfwMu.Unlock()

@@ -3,8 +3,11 @@
 package gl
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
+	"time"
 
 	"github.com/glnn/glnn/backend"
 )
@@ -32,6 +35,13 @@ type Device struct {
 	held held           // the last op's command, held back for fusion (caller's side)
 	w    worker         // touched only by the context's goroutine
 	done chan struct{}  // closed when the context's goroutine ends
+
+	// The caller's side of the time limit (queue.go).
+	timeout time.Duration         // the worker's bound on a wait for the GPU (0: none)
+	limit   time.Duration         // the caller's bound on one command of the worker (0: none)
+	beat    atomic.Int64          // when the worker began its current command (UnixNano); 0 between commands
+	hung    atomic.Pointer[stuck] // set once a command outran limit
+	timer   *time.Timer           // the caller's, reused
 }
 
 // limits are the driver limits the device checks against.
@@ -48,23 +58,31 @@ type buffer struct {
 
 // New opens an OpenGL device: it starts the goroutine that owns the
 // context, makes the context (opts.Context or GLNN_GL_CONTEXT: "" or
-// "auto", "egl", "glfw"), checks for OpenGL ≥ 4.3 and compiles every
-// shader. Debug contexts are used when opts.Debug is set or GLNN_GL_DEBUG=1.
+// "auto", "egl", "glfw") and checks the version rule: OpenGL 4.5, or 4.3
+// with GL_ARB_direct_state_access and GL_ARB_buffer_storage. Shaders are
+// compiled when first needed. Debug contexts are used when opts.Debug is
+// set or GLNN_GL_DEBUG=1.
 func New(opts backend.Options) (*Device, error) {
-	sel := opts.Context
-	if sel == "" {
-		sel = os.Getenv("GLNN_GL_CONTEXT")
+	s, err := resolve(opts, os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("gl: %w", err)
 	}
-	debug := opts.Debug || os.Getenv("GLNN_GL_DEBUG") == "1"
 	d := &Device{
-		tr:   backend.NewTracker("gl"),
-		cmds: make(chan command, 512),
-		res:  make(chan result, 1),
-		pool: make(chan []float32, 4),
-		done: make(chan struct{}),
+		tr:      backend.NewTracker("gl"),
+		cmds:    make(chan command, 512),
+		res:     make(chan result, 1),
+		pool:    make(chan []float32, 4),
+		done:    make(chan struct{}),
+		timeout: s.timeout,
+		timer:   time.NewTimer(time.Hour),
 	}
+	d.timer.Stop()
+	if s.timeout > 0 {
+		d.limit = s.timeout + max(s.timeout, time.Second)
+	}
+	d.w.timeout = s.timeout
 	ready := make(chan error, 1)
-	go d.run(sel, debug, ready)
+	go d.run(s, ready)
 	if err := <-ready; err != nil {
 		<-d.done
 		return nil, fmt.Errorf("gl: %w", err)
@@ -92,9 +110,9 @@ func (d *Device) Info() backend.Info { return d.info }
 
 // Alloc returns a zeroed rows×cols tensor. It waits for the queue and
 // reports GL_OUT_OF_MEMORY as an error. A tensor larger than
-// GL_MAX_SHADER_STORAGE_BLOCK_SIZE (128 MiB on llvmpipe) can be allocated,
-// but only Upload, Download, Copy, Fill and Gather (as src) accept it;
-// other ops panic.
+// GL_MAX_SHADER_STORAGE_BLOCK_SIZE (128 MiB on llvmpipe; Info().MaxOpBytes)
+// can be allocated, but only Upload, Download, Copy, Fill and Gather (as
+// src) accept it; other ops panic.
 func (d *Device) Alloc(rows, cols int) (*backend.Tensor, error) {
 	if err := d.tr.Alloc(rows, cols); err != nil {
 		return nil, err
@@ -102,6 +120,9 @@ func (d *Device) Alloc(rows, cols int) (*backend.Tensor, error) {
 	defer d.tr.Exit()
 	bytes := 4 * max(rows*cols, 1) // GL buffers cannot be empty
 	r := d.call(&command{op: opAlloc, n: bytes})
+	if errors.Is(r.err, backend.ErrDeviceLost) {
+		return nil, r.err
+	}
 	if r.err != nil {
 		return nil, fmt.Errorf("gl: Alloc %d×%d (%d bytes): %w", rows, cols, bytes, r.err)
 	}
@@ -159,8 +180,11 @@ func (d *Device) Release(t *backend.Tensor) {
 // device's own scratch buffers are not counted); 0 after Close.
 func (d *Device) LiveBuffers() int { return d.tr.Live() }
 
-// Sync waits for every queued op (with a fence) and reports the first
-// deferred error: a GL error, a debug-output error, a bad Gather row.
+// Sync waits for every queued op (with a fence, for at most the device's
+// time limit) and reports the first deferred error: a GL error, a
+// debug-output error, a bad Gather row, or a fault that leaves the device
+// unusable (backend.ErrDeviceLost: a lost context, GL_OUT_OF_MEMORY, a
+// GPU that did not finish in time).
 func (d *Device) Sync() error {
 	if err := d.tr.Sync(); err != nil {
 		return err
@@ -171,12 +195,45 @@ func (d *Device) Sync() error {
 
 // Close drains the queue, frees every buffer and program, destroys the
 // context and stops the context's goroutine. It returns the last deferred
-// error; closing twice returns an error wrapping backend.ErrClosed.
+// error, or a fault not yet reported; closing twice returns an error
+// wrapping backend.ErrClosed. On a device whose driver call did not return
+// in time it waits a little longer, then returns an error and leaves the
+// context, its buffers and its goroutine to the driver: they are freed if
+// the call ever returns.
 func (d *Device) Close() error {
 	if _, err := d.tr.Close(); err != nil {
 		return err
 	}
-	r := d.call(&command{op: opClose})
-	<-d.done
-	return r.err
+	var err error // a stuck driver call not reported before
+	s := d.hung.Load()
+	if s == nil {
+		r := d.call(&command{op: opClose})
+		if s = d.hung.Load(); s == nil {
+			<-d.done
+			return r.err
+		}
+		err = r.err
+	} else if !s.seen.Load() {
+		err = d.hungErr(opClose)
+	}
+	// Ask the worker to close once the driver returns (the queue may have
+	// dropped the Close above), and give it a moment.
+	select {
+	case d.cmds <- command{op: opClose}:
+	default:
+	}
+	grace := min(d.limit, time.Second)
+	select {
+	case <-d.done:
+		return err
+	case <-time.After(grace):
+	}
+	if err != nil {
+		return err
+	}
+	ran := d.limit + grace
+	if start := d.beat.Load(); start != 0 {
+		ran = time.Since(time.Unix(0, start))
+	}
+	return fmt.Errorf("gl: Close: the OpenGL driver has not returned for %v (time limit %v); the device's context, buffers and thread are left to it", ran.Round(time.Millisecond), d.timeout)
 }

@@ -1,14 +1,15 @@
 // Package gl is glnn's OpenGL backend: a backend.Device whose ops are
-// OpenGL 4.3 compute shaders (package github.com/glnn/glnn/shaders) over
-// shader storage buffers. It registers itself as "gl" with the backend
-// registry; builds without cgo register an opener that reports
-// "GPU backend not built: cgo disabled".
+// compute shaders in GLSL 4.30 (package github.com/glnn/glnn/shaders) over
+// shader storage buffers, managed with the direct-state-access calls of
+// OpenGL 4.5. It registers itself as "gl" with the backend registry;
+// builds without cgo register an opener that reports "GPU backend not
+// built: cgo disabled".
 //
 // # Contexts
 //
 // New makes an OpenGL context without any window system by default:
-// headless EGL, trying in turn the hardware devices of the EGL device
-// platform (EGL_EXT_platform_device, the route on NVIDIA servers), Mesa's
+// headless EGL, trying in turn the GPUs of the EGL device platform
+// (EGL_EXT_platform_device, the route on NVIDIA servers), Mesa's
 // surfaceless platform (EGL_MESA_platform_surfaceless), the device
 // platform's software devices, and the default display. Builds with the
 // glfw tag can instead use a hidden GLFW window (needs an X server or
@@ -16,10 +17,75 @@
 // GLNN_GL_CONTEXT environment variable when it is empty, selects the
 // route: "" or "auto" (EGL, then GLFW when built in), "egl", or "glfw".
 // Info().Context records the route that won ("egl-device",
-// "egl-surfaceless", "egl-default", "glfw"). Contexts older than OpenGL
-// 4.3 are refused; Info().Software is true for llvmpipe, softpipe, swrast
+// "egl-surfaceless", "egl-default", "glfw"), and Info().Notes how it was
+// chosen: the EGL devices found, the GPU opened, and why each route tried
+// before it failed (an NVIDIA device that did not initialise in a
+// container, say, before the run landed on llvmpipe); backend.OpenAuto's
+// reason repeats them when it passes a software renderer over.
+//
+// The device needs OpenGL 4.5, or 4.3 with GL_ARB_direct_state_access and
+// GL_ARB_buffer_storage (the 4.5 calls glCreateBuffers,
+// glNamedBufferStorage, glClearNamedBufferSubData, glCopyNamedBufferSubData…
+// come from those); it asks for a 4.3 core context, which drivers answer
+// with their newest version, and refuses one that fails the rule, saying
+// what is missing. Info().Software is true for llvmpipe, softpipe, swrast
 // and SwiftShader. Options.Debug or GLNN_GL_DEBUG=1 asks for a debug
 // context whose error messages (glDebugMessageCallback) Sync reports.
+//
+// # Choosing a GPU
+//
+// backend.Options.GPU, or GLNN_GPU when it is empty, picks a GPU by
+// number. The GPUs are the device platform's hardware devices (software
+// devices are never GPUs), numbered so:
+//
+//   - Devices that report a CUDA device number (NVIDIA's
+//     EGL_NV_device_cuda, eglQueryDeviceAttribEXT(EGL_CUDA_DEVICE_NV))
+//     come first, in CUDA's order. The NVIDIA driver numbers them as CUDA
+//     does in the process, after CUDA_VISIBLE_DEVICES, and gives no number
+//     to a GPU the list hides: GPU 0 is the first visible CUDA device, and
+//     hidden GPUs are left out. A driver that numbers every GPU despite
+//     the list (more numbered devices than the list names) gets the list
+//     applied here: GPU i is the device numbered by its entry i. A list
+//     of UUIDs cannot be applied that way; the notes say so.
+//   - Other hardware devices (Mesa's AMD and Intel devices) follow, in
+//     EGL's order. When CUDA_VISIBLE_DEVICES is set but no device offers
+//     EGL_NV_device_cuda, the notes say that the GPUs are numbered in
+//     EGL's order.
+//
+// A chosen GPU is opened or New fails, on one line that lists the GPUs
+// found; it never falls back to another device. Without a choice, the
+// GPUs are tried in order before the other routes. TestNumberGPUs checks
+// the numbering on made-up machines.
+//
+// # Faults and time limits
+//
+// A device fault gives an error, never silently wrong numbers. The
+// context is asked for with a lose-context-on-reset notification strategy
+// where EGL offers it (EGL 1.5 or EGL_KHR_create_context, else
+// EGL_EXT_create_context_robustness; the notes say when a driver gave
+// none), and Sync, Download, Alloc and Timed read
+// glGetGraphicsResetStatus. A reset, GL_CONTEXT_LOST, and GL_OUT_OF_MEMORY
+// met by a queued op (after which OpenGL's state is undefined; at Alloc
+// it is an ordinary error) leave the device unusable: the fault is
+// reported, wrapping backend.ErrDeviceLost, by the call that met it and
+// then by every later Sync, Download, Alloc and Timed; the worker issues
+// no more GL work, and Close frees what is left.
+//
+// A hung GPU has no watchdog on a headless server, so every wait is
+// bounded: a fence (Sync, Close, Timed, and Download, which fences before
+// reading back) waits at most the device's time limit, backend.Options.Timeout,
+// else GLNN_GL_TIMEOUT (a duration such as 90s, or off), else 60s; past
+// it the call returns "gl: Sync: the GPU did not finish within 60s (…)"
+// and the device is unusable. A driver call that does not return at all
+// is bounded on the caller's side (queue.go): the caller waits for the
+// worker only while its current command has run for less than the limit
+// plus a grace period (the limit, at least a second); past that the
+// waiting call returns the same kind of error, later commands are
+// dropped, later calls return at once, and Close returns after a moment,
+// leaving the context and the worker to the driver (they are freed if it
+// ever returns). The fault tests inject a reset status, a GL error, a
+// fence that never signals and a stalled driver call through a test hook
+// (worker.inject) that the real detection code then handles.
 //
 // # Threading
 //
@@ -35,17 +101,22 @@
 // before returning (large slices are written before it returns instead).
 // Alloc, Download, Sync and Close wait for their answer, which also waits
 // for every op queued before them. Errors met by queued ops (GL errors,
-// debug-output errors, a bad Gather row) are deferred to the next Download,
-// Sync or Close. A Device must be used from one goroutine at a time, as
-// backend.Device requires; several Devices may be used concurrently.
+// debug-output errors, a bad Gather row, faults) are deferred to the next
+// Download, Sync or Close. A Device must be used from one goroutine at a
+// time, as backend.Device requires; several Devices may be used
+// concurrently.
 //
 // The files follow that split: device.go is the API (New, Info, Alloc,
 // Upload, Download, Release, Sync, Close), queue.go the command queue and
 // its goroutine, resources.go the GL objects that goroutine owns,
+// faults.go the faults it detects, egl.go and egldevices.go the EGL
+// routes, gpus.go the GPU numbering, version.go the version rule,
+// config.go the settings,
 // barriers.go every GL call that touches buffer storage, and one file per
 // op family, named as in package cpu and mirroring package shaders.
-// specs.go (the table of programs) and gemmplan.go (the choice of GEMM
-// kernel) need no cgo, so tests check them without a GL context.
+// specs.go (the table of programs), gemmplan.go (the choice of GEMM
+// kernel), gpus.go, version.go and config.go need no cgo, so tests check
+// them without a GL context.
 //
 // # Fusion
 //
@@ -124,9 +195,12 @@
 // (128 MiB on llvmpipe, smaller than MNIST's training images): Alloc
 // accepts larger tensors, Upload, Download, Copy and Fill (buffer
 // commands) handle them, Gather binds such a src as up to four blocks of
-// whole rows, and every other op panics on them. Fill is
-// glClearNamedBufferSubData. LiveBuffers counts tensors; the device's own
-// scratch and error-flag buffers are not counted.
+// whole rows, and every other op panics on them. Info().MaxOpBytes
+// reports the limit, so that package nn refuses a model whose tensors
+// exceed it with one error from Compile (or Fit, for a batch) before
+// allocating anything. Fill is glClearNamedBufferSubData. LiveBuffers
+// counts tensors; the device's own scratch and error-flag buffers are not
+// counted.
 //
 // GLSL 4.30 has no float atomics, so losses, correct counts and SumRows are
 // reduced deterministically, in a fixed order, and nothing returns to the

@@ -28,9 +28,16 @@ package gl
 #ifndef EGL_NO_CONFIG_KHR
 #define EGL_NO_CONFIG_KHR ((EGLConfig)0)
 #endif
+#ifndef EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY
+#define EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY 0x31BD
+#endif
+#ifndef EGL_LOSE_CONTEXT_ON_RESET
+#define EGL_LOSE_CONTEXT_ON_RESET 0x31BF
+#endif
+#ifndef EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY_EXT
+#define EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY_EXT 0x3138
+#endif
 
-typedef EGLBoolean (*glnn_query_devices_fn)(EGLint, EGLDeviceEXT*, EGLint*);
-typedef const char* (*glnn_query_device_string_fn)(EGLDeviceEXT, EGLint);
 typedef EGLDisplay (*glnn_get_platform_display_fn)(EGLenum, void*, const EGLint*);
 
 // glnn_has_ext reports whether the space-separated list holds name.
@@ -49,24 +56,6 @@ static int glnn_client_has(const char* name) {
 	return glnn_has_ext(eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS), name);
 }
 
-// glnn_query_devices fills devs (up to max) and returns how many, or -1
-// when EGL_EXT_device_enumeration is missing.
-static int glnn_query_devices(EGLDeviceEXT* devs, int max) {
-	glnn_query_devices_fn f = (glnn_query_devices_fn)eglGetProcAddress("eglQueryDevicesEXT");
-	if (f == NULL) return -1;
-	EGLint n = 0;
-	if (!f(max, devs, &n)) return -1;
-	return n;
-}
-
-// glnn_device_is_software reports whether an EGL device is Mesa's software
-// device.
-static int glnn_device_is_software(EGLDeviceEXT dev) {
-	glnn_query_device_string_fn f = (glnn_query_device_string_fn)eglGetProcAddress("eglQueryDeviceStringEXT");
-	if (f == NULL) return 0;
-	return glnn_has_ext(f(dev, EGL_EXTENSIONS), "EGL_MESA_device_software");
-}
-
 static EGLDisplay glnn_platform_display(EGLenum platform, void* native) {
 	glnn_get_platform_display_fn f = (glnn_get_platform_display_fn)eglGetProcAddress("eglGetPlatformDisplayEXT");
 	if (f == NULL) return EGL_NO_DISPLAY;
@@ -75,10 +64,32 @@ static EGLDisplay glnn_platform_display(EGLenum platform, void* native) {
 
 static EGLDisplay glnn_default_display(void) { return eglGetDisplay(EGL_DEFAULT_DISPLAY); }
 
+// glnn_create_context asks for an OpenGL 4.3 core context, with debug
+// output in one of its two spellings (debug 1: EGL 1.5's attribute, 2:
+// EGL_KHR_create_context's flag) and a reset notification strategy of
+// lose-context-on-reset (robust 1: EGL 1.5's and EGL_KHR_create_context's
+// attribute, 2: EGL_EXT_create_context_robustness's) when asked.
+static EGLContext glnn_create_context(EGLDisplay dpy, EGLConfig cfg, int debug, int robust) {
+	EGLint a[16];
+	int n = 0;
+	a[n++] = EGL_CONTEXT_MAJOR_VERSION; a[n++] = 4;
+	a[n++] = EGL_CONTEXT_MINOR_VERSION; a[n++] = 3;
+	a[n++] = EGL_CONTEXT_OPENGL_PROFILE_MASK; a[n++] = EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT;
+	if (debug == 1) { a[n++] = EGL_CONTEXT_OPENGL_DEBUG; a[n++] = EGL_TRUE; }
+	if (debug == 2) { a[n++] = EGL_CONTEXT_FLAGS_KHR; a[n++] = EGL_CONTEXT_OPENGL_DEBUG_BIT_KHR; }
+	if (robust == 1) { a[n++] = EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY; a[n++] = EGL_LOSE_CONTEXT_ON_RESET; }
+	if (robust == 2) { a[n++] = EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY_EXT; a[n++] = EGL_LOSE_CONTEXT_ON_RESET; }
+	a[n] = EGL_NONE;
+	return eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
+}
+
 // glnn_make_context creates an OpenGL 4.3 core context on an initialised
 // display and makes it current on the calling thread with no surface (or
-// a 1×1 pbuffer where surfaceless contexts are missing). It returns
-// EGL_SUCCESS or the EGL error, with *step naming the call that failed.
+// a 1×1 pbuffer where surfaceless contexts are missing). It asks for
+// debug output when debug is set, and for lose-context-on-reset where the
+// display offers it (the device reads GL_RESET_NOTIFICATION_STRATEGY to
+// see whether it was granted). It returns EGL_SUCCESS or the EGL error,
+// with *step naming the call that failed.
 static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, EGLSurface* surfOut, const char** step) {
 	*ctxOut = EGL_NO_CONTEXT;
 	*surfOut = EGL_NO_SURFACE;
@@ -94,23 +105,25 @@ static EGLint glnn_make_context(EGLDisplay dpy, int debug, EGLContext* ctxOut, E
 		if (!eglChooseConfig(dpy, attrs, &cfg, 1, &n)) return eglGetError();
 		if (n < 1) return EGL_BAD_CONFIG;
 	}
-	EGLint a[] = {
-		EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3,
-		EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
-		EGL_NONE, EGL_NONE, EGL_NONE};
+	// Debug output first where asked for (the tests rely on it), then
+	// robustness where offered, then neither.
+	int debugs[3] = {1, 2, 0}, robusts[3] = {0, 0, 0};
+	int nd = debug ? 3 : 1, nr = 0;
+	if (!debug) debugs[0] = 0;
+	const char* version = eglQueryString(dpy, EGL_VERSION);
+	if (glnn_has_ext(exts, "EGL_KHR_create_context") || (version != NULL && strncmp(version, "1.5", 3) >= 0)) robusts[nr++] = 1;
+	if (glnn_has_ext(exts, "EGL_EXT_create_context_robustness")) robusts[nr++] = 2;
+	robusts[nr++] = 0;
 	EGLContext ctx = EGL_NO_CONTEXT;
+	EGLint err = EGL_SUCCESS;
 	*step = "eglCreateContext(OpenGL 4.3 core)";
-	if (debug) {
-		a[6] = EGL_CONTEXT_OPENGL_DEBUG; a[7] = EGL_TRUE;
-		ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
-		if (ctx == EGL_NO_CONTEXT) {
-			a[6] = EGL_CONTEXT_FLAGS_KHR; a[7] = EGL_CONTEXT_OPENGL_DEBUG_BIT_KHR;
-			ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
+	for (int i = 0; i < nd && ctx == EGL_NO_CONTEXT; i++) {
+		for (int j = 0; j < nr && ctx == EGL_NO_CONTEXT; j++) {
+			ctx = glnn_create_context(dpy, cfg, debugs[i], robusts[j]);
+			if (ctx == EGL_NO_CONTEXT) err = eglGetError(); // the last, plainest attempt's is reported
 		}
-		a[6] = EGL_NONE; a[7] = EGL_NONE;
 	}
-	if (ctx == EGL_NO_CONTEXT) ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, a);
-	if (ctx == EGL_NO_CONTEXT) return eglGetError();
+	if (ctx == EGL_NO_CONTEXT) return err;
 	*step = "eglMakeCurrent(no surface)";
 	if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
 		EGLint err = eglGetError();
@@ -145,7 +158,9 @@ static void* glnn_egl_proc(const char* name) { return (void*)eglGetProcAddress(n
 import "C"
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"unsafe"
@@ -157,6 +172,7 @@ type eglContext struct {
 	ctx   C.EGLContext
 	surf  C.EGLSurface
 	route string
+	why   []string // how it was chosen: the devices, why other routes failed
 }
 
 // EGL displays are per-process singletons: two devices on the same
@@ -190,11 +206,14 @@ func eglUnref(dpy C.EGLDisplay) {
 }
 
 // newEGLContext makes a headless OpenGL 4.3 core context current on the
-// calling (locked) thread, trying the EGL device platform's hardware
-// devices, Mesa's surfaceless platform, the device platform's software
-// devices, then the default display.
-// The error lists why each route failed.
-func newEGLContext(debug bool) (*eglContext, error) {
+// calling (locked) thread. With gpu ≥ 0 it uses that GPU of the EGL device
+// platform (numbered by numberGPUs) or fails, saying which GPUs there
+// are; gpuFrom names the setting that asked for it. With gpu < 0 it tries
+// the device platform's GPUs in order, Mesa's surfaceless platform (which
+// picks a render node or falls back to llvmpipe), the device platform's
+// software devices, then the default display. The context's notes, or
+// the error, say why each route before it failed.
+func newEGLContext(debug bool, gpu int, gpuFrom string) (*eglContext, error) {
 	var why []string
 	dbg := C.int(0)
 	if debug {
@@ -219,55 +238,75 @@ func newEGLContext(debug bool) (*eglContext, error) {
 		}
 		return &eglContext{dpy: dpy, ctx: ctx, surf: surf, route: route}
 	}
-
-	// The device platform lists hardware devices and, on Mesa, a software
-	// one: hardware first, then Mesa's surfaceless platform (which picks a
-	// render node or falls back to llvmpipe), then the software device.
-	var devs []C.EGLDeviceEXT
-	if C.glnn_client_has(cstr("EGL_EXT_platform_device\x00")) != 0 {
-		devs = make([]C.EGLDeviceEXT, 16)
-		n := int(C.glnn_query_devices(&devs[0], C.int(len(devs))))
-		switch {
-		case n < 0:
-			why = append(why, "egl-device: eglQueryDevicesEXT failed")
-			n = 0
-		case n == 0:
-			why = append(why, "egl-device: no devices")
+	// won completes the winner's notes: the device list and numbering,
+	// then why each route before it failed.
+	var listing []string
+	won := func(c *eglContext, route, chosen string) (*eglContext, error) {
+		c.route = route
+		if chosen != "" {
+			c.why = append(c.why, chosen)
 		}
-		devs = devs[:n]
+		c.why = append(append(c.why, listing...), why...)
+		return c, nil
+	}
+
+	var devs []eglDev
+	var handles []C.EGLDeviceEXT
+	if C.glnn_client_has(cstr("EGL_EXT_platform_device\x00")) != 0 {
+		var none string
+		if devs, handles, none = eglDevices(); none != "" {
+			why = append(why, none)
+		}
 	} else {
 		why = append(why, "egl-device: EGL_EXT_platform_device missing")
 	}
-	tryDevices := func(software bool) *eglContext {
-		for i, dev := range devs {
-			if (C.glnn_device_is_software(dev) != 0) != software {
-				continue
-			}
-			dpy := C.glnn_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(dev))
-			if c := try(fmt.Sprintf("egl-device #%d", i), dpy); c != nil {
-				c.route = "egl-device"
-				return c
-			}
-		}
-		return nil
+	visible, set := os.LookupEnv("CUDA_VISIBLE_DEVICES")
+	gpus, numbering := numberGPUs(devs, visible, set)
+	if len(devs) > 0 {
+		listing = append([]string{describeDevices(devs)}, numbering...)
 	}
-	if c := tryDevices(false); c != nil {
-		return c, nil
+	device := func(d eglDev) C.EGLDisplay {
+		return C.glnn_platform_display(C.EGL_PLATFORM_DEVICE_EXT, unsafe.Pointer(handles[d.index]))
+	}
+	if gpu >= 0 {
+		if gpu >= len(gpus) {
+			msg := fmt.Sprintf("%s=%d: no such GPU; found %s", gpuFrom, gpu, listGPUs(gpus))
+			if extra := append(listing, why...); len(extra) > 0 {
+				msg += " (" + strings.Join(extra, "; ") + ")"
+			}
+			return nil, errors.New(msg)
+		}
+		if c := try(fmt.Sprintf("GPU %d, %v", gpu, gpus[gpu]), device(gpus[gpu])); c != nil {
+			return won(c, "egl-device", fmt.Sprintf("GPU %d of %d: %v", gpu, len(gpus), gpus[gpu]))
+		}
+		return nil, fmt.Errorf("%s=%d: %s", gpuFrom, gpu, strings.Join(append(why, listing...), "; "))
+	}
+	for i, g := range gpus {
+		if c := try(fmt.Sprintf("egl-device: GPU %d, %v", i, g), device(g)); c != nil {
+			return won(c, "egl-device", fmt.Sprintf("GPU %d of %d: %v", i, len(gpus), g))
+		}
+	}
+	if len(gpus) == 0 && len(devs) > 0 {
+		why = append(why, "egl-device: no hardware GPU")
 	}
 	if C.glnn_client_has(cstr("EGL_MESA_platform_surfaceless\x00")) != 0 {
 		if c := try("egl-surfaceless", C.glnn_platform_display(C.EGL_PLATFORM_SURFACELESS_MESA, nil)); c != nil {
-			return c, nil
+			return won(c, "egl-surfaceless", "")
 		}
 	} else {
 		why = append(why, "egl-surfaceless: EGL_MESA_platform_surfaceless missing")
 	}
-	if c := tryDevices(true); c != nil {
-		return c, nil
+	for _, d := range devs {
+		if d.software {
+			if c := try("egl-device: "+d.String(), device(d)); c != nil {
+				return won(c, "egl-device", "")
+			}
+		}
 	}
 	if c := try("egl-default", C.glnn_default_display()); c != nil {
-		return c, nil
+		return won(c, "egl-default", "")
 	}
-	return nil, fmt.Errorf("no EGL context (%s)", strings.Join(why, "; "))
+	return nil, fmt.Errorf("no EGL context (%s)", strings.Join(append(why, listing...), "; "))
 }
 
 // procAddr resolves a GL function through eglGetProcAddress.
@@ -278,6 +317,8 @@ func (c *eglContext) procAddr(name string) unsafe.Pointer {
 }
 
 func (c *eglContext) kind() string { return c.route }
+
+func (c *eglContext) notes() []string { return c.why }
 
 // destroy releases the context; it must run on the context's thread.
 func (c *eglContext) destroy() {

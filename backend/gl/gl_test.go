@@ -31,8 +31,29 @@ func TestInfo(t *testing.T) {
 		t.Errorf("Info().Context = %q", info.Context)
 	}
 	major, minor, ok := parseGLVersion(info.Version)
-	if !ok || major < 4 || major == 4 && minor < 3 {
-		t.Errorf("Info().Version = %q, want OpenGL ≥ 4.3", info.Version)
+	var has, hasNot bool
+	d.onThread(func() error {
+		has, hasNot = hasGLExtension("GL_ARB_shader_storage_buffer_object"), hasGLExtension("GL_glnn_no_such_extension")
+		return nil
+	})
+	if _, err := checkVersion(major, minor, func(e string) bool {
+		var ok bool
+		d.onThread(func() error { ok = hasGLExtension(e); return nil })
+		return ok
+	}); !ok || err != nil {
+		t.Errorf("Info().Version = %q: %v", info.Version, err)
+	}
+	if !has || hasNot {
+		t.Errorf("GL_EXTENSIONS: GL_ARB_shader_storage_buffer_object listed %v, GL_glnn_no_such_extension listed %v", has, hasNot)
+	}
+	for _, n := range info.Notes {
+		t.Logf("note: %s", n)
+		if strings.Contains(n, "no lose-context-on-reset") && strings.Contains(info.Renderer, "llvmpipe") {
+			t.Errorf("Mesa offers robust contexts, but the device has none: %s", n)
+		}
+	}
+	if info.MaxOpBytes != d.limits.maxSSBO {
+		t.Errorf("Info().MaxOpBytes = %d, want GL_MAX_SHADER_STORAGE_BLOCK_SIZE = %d", info.MaxOpBytes, d.limits.maxSSBO)
 	}
 	if strings.Contains(strings.ToLower(info.Renderer), "llvmpipe") && !info.Software {
 		t.Errorf("llvmpipe reported as hardware: %+v", info)

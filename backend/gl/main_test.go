@@ -5,6 +5,7 @@ package gl
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/glnn/glnn/backend"
@@ -35,14 +36,19 @@ func TestMain(m *testing.M) {
 }
 
 // device returns the shared test device, skipping the test (or failing it
-// when GLNN_REQUIRE_GPU=1) if none could be opened.
+// when GLNN_REQUIRE_GPU=1) if none could be opened, and failing it when
+// GLNN_REQUIRE_HARDWARE_GPU=1 (for runs on GPU machines) and the device
+// is a software renderer such as llvmpipe.
 func device(t testing.TB) *Device {
 	t.Helper()
 	if testDev == nil {
-		if os.Getenv("GLNN_REQUIRE_GPU") == "1" {
-			t.Fatalf("GLNN_REQUIRE_GPU=1 but no GL device: %v", testOpenErr)
+		if os.Getenv("GLNN_REQUIRE_GPU") == "1" || os.Getenv("GLNN_REQUIRE_HARDWARE_GPU") == "1" {
+			t.Fatalf("GLNN_REQUIRE_GPU=1 or GLNN_REQUIRE_HARDWARE_GPU=1 but no GL device: %v", testOpenErr)
 		}
 		t.Skipf("no GL device: %v", testOpenErr)
+	}
+	if i := testDev.Info(); i.Software && os.Getenv("GLNN_REQUIRE_HARDWARE_GPU") == "1" {
+		t.Fatalf("GLNN_REQUIRE_HARDWARE_GPU=1 but the GL device is a software renderer: %v (%s)", i, strings.Join(i.Notes, "; "))
 	}
 	return testDev
 }

@@ -9,6 +9,7 @@ package gl
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/glnn/glnn/backend"
@@ -34,10 +35,18 @@ type worker struct {
 	debug                  *debugLog
 	debugKey               uintptr
 	err                    error // first deferred error
+
+	// Faults (faults.go): fault, once set, makes the device unusable.
+	fault      error
+	faultSeen  bool          // fault was reported
+	resetQuery bool          // glGetGraphicsResetStatus is there to call
+	timeout    time.Duration // bound on a fence (0: none)
+	inject     injected      // tests: faults for the driver to report
 }
 
-func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (err error) {
-	ctx, err := openContext(sel, debug)
+func (w *worker) open(s settings, info *backend.Info, lim *limits) (err error) {
+	debug := s.debug
+	ctx, err := openContext(s)
 	if err != nil {
 		return err
 	}
@@ -57,13 +66,26 @@ func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (
 	if version == "" {
 		return fmt.Errorf("%s context is not current (no GL_VERSION)", ctx.kind())
 	}
-	if major < 4 || major == 4 && minor < 3 {
-		return fmt.Errorf("OpenGL %d.%d (%q, %s) is too old: compute shaders need 4.3", major, minor, version, renderer)
+	rule, err := checkVersion(int(major), int(minor), hasGLExtension)
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", renderer, version, err)
 	}
+	// glGetGraphicsResetStatus is core in 4.5 and comes with
+	// GL_KHR_robustness (GL_ARB_robustness names it …ARB).
+	w.resetQuery = major > 4 || major == 4 && minor >= 5 || hasGLExtension("GL_KHR_robustness")
 	lower := strings.ToLower(renderer)
 	soft := false
 	for _, s := range []string{"llvmpipe", "softpipe", "swrast", "swiftshader"} {
 		soft = soft || strings.Contains(lower, s)
+	}
+	notes := ctx.notes()
+	if major == 4 && minor < 5 {
+		notes = append(notes, rule)
+	}
+	var strategy int32
+	gl.GetIntegerv(gl.RESET_NOTIFICATION_STRATEGY, &strategy)
+	if strategy != gl.LOSE_CONTEXT_ON_RESET {
+		notes = append(notes, "no lose-context-on-reset context: a GPU reset may go unreported")
 	}
 	*info = backend.Info{
 		Backend:  "gl",
@@ -73,6 +95,7 @@ func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (
 		Version:  version,
 		Context:  ctx.kind(),
 		Software: soft,
+		Notes:    notes,
 	}
 	if debug {
 		w.debug = &debugLog{}
@@ -91,6 +114,7 @@ func (w *worker) open(sel string, debug bool, info *backend.Info, lim *limits) (
 	if lim.maxSSBO <= 0 || lim.maxGroups == 0 {
 		return fmt.Errorf("%s reports no shader storage or compute limits", renderer)
 	}
+	info.MaxOpBytes = lim.maxSSBO
 	w.specs = progSpecs()
 	w.progs = map[progKey]*program{}
 	w.buffers = map[uint32]struct{}{}
@@ -150,9 +174,16 @@ func (w *worker) ensureScratch(n int) uint32 {
 	return w.scratch
 }
 
-// alloc makes a zeroed buffer of n bytes.
+// alloc makes a zeroed buffer of n bytes. GL_OUT_OF_MEMORY from it is an
+// error, and the device stays usable.
 func (w *worker) alloc(n int) (uint32, error) {
-	w.collectGLErrors() // so that the check below sees only this allocation
+	if w.fault == nil {
+		w.collectGLErrors("Alloc") // so that the check below sees only this allocation
+		w.checkReset("Alloc")
+	}
+	if w.fault != nil {
+		return 0, w.faultErr("Alloc")
+	}
 	var name uint32
 	gl.CreateBuffers(1, &name)
 	gl.NamedBufferStorage(name, n, nil, gl.DYNAMIC_STORAGE_BIT)
@@ -167,45 +198,38 @@ func (w *worker) alloc(n int) (uint32, error) {
 	return name, nil
 }
 
-// fence waits until the GPU has finished every command issued so far.
-func (w *worker) fence() {
-	s := gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	if s == 0 {
-		w.fail(fmt.Errorf("glFenceSync failed (OpenGL error %s)", glErrorName(gl.GetError())))
-		return
-	}
-	defer gl.DeleteSync(s)
-	for {
-		switch gl.ClientWaitSync(s, gl.SYNC_FLUSH_COMMANDS_BIT, 1e9) {
-		case gl.ALREADY_SIGNALED, gl.CONDITION_SATISFIED:
-			return
-		case gl.WAIT_FAILED:
-			w.fail(fmt.Errorf("glClientWaitSync failed (OpenGL error %s)", glErrorName(gl.GetError())))
-			return
-		}
-	}
-}
-
 // collectGLErrors turns pending GL errors and debug messages into the
-// deferred error.
-func (w *worker) collectGLErrors() {
+// deferred error, or into a fault (met in op) for those that leave the
+// device unusable.
+func (w *worker) collectGLErrors(op string) {
 	if w.debug != nil { // first: the debug messages say more than glGetError
 		for _, m := range w.debug.take() {
 			w.fail(fmt.Errorf("OpenGL debug output: %s", m))
 		}
 	}
 	for i := 0; i < 16; i++ {
-		e := gl.GetError()
+		e := w.glGetError()
 		if e == gl.NO_ERROR {
 			break
 		}
-		w.fail(fmt.Errorf("OpenGL error %s", glErrorName(e)))
+		if !w.glErrorFault(op, e) {
+			w.fail(fmt.Errorf("OpenGL error %s", glErrorName(e)))
+		}
 	}
 }
 
-// takeErr collects pending errors, returns the first one and clears it.
-func (w *worker) takeErr() error {
-	w.collectGLErrors()
+// takeErr collects pending errors and checks for a GPU reset, for op (a
+// call that waited for the queue), and returns the fault, or the first
+// deferred error, clearing it.
+func (w *worker) takeErr(op string) error {
+	if w.fault == nil {
+		w.collectGLErrors(op)
+		w.checkReset(op)
+	}
+	if w.fault != nil {
+		w.err, w.gathered = nil, false
+		return w.faultErr(op)
+	}
 	if w.gathered {
 		w.gathered = false
 		var flag uint32
@@ -223,6 +247,19 @@ func (w *worker) takeErr() error {
 		return fmt.Errorf("gl: %w", err)
 	}
 	return nil
+}
+
+// hasGLExtension reports whether the current context lists ext in
+// GL_EXTENSIONS.
+func hasGLExtension(ext string) bool {
+	var n int32
+	gl.GetIntegerv(gl.NUM_EXTENSIONS, &n)
+	for i := range uint32(max(n, 0)) {
+		if p := gl.GetStringi(gl.EXTENSIONS, i); p != nil && gl.GoStr(p) == ext {
+			return true
+		}
+	}
+	return false
 }
 
 func glString(name uint32) string {

@@ -49,7 +49,7 @@ func (d *Device) Timed(f func()) (gpu, wall time.Duration, err error) {
 	defer func() {
 		if !ended { // f panicked: end the query, so that the next Timed works
 			d.send(&command{op: opTimerEnd})
-			<-d.res
+			d.wait(opTimerEnd)
 		}
 	}()
 	f()

@@ -14,6 +14,7 @@ import (
 // config is the parsed command line.
 type config struct {
 	device        string
+	gpu           string // "" or a GPU number
 	epochs        int
 	batch         int
 	lr            float64
@@ -39,7 +40,7 @@ var flagGroups = []struct {
 	names []string
 }{
 	{"Model and training", []string{"epochs", "batch", "lr", "optimizer", "momentum", "hidden", "activation", "seed"}},
-	{"Device", []string{"device", "devices"}},
+	{"Device", []string{"device", "gpu", "devices"}},
 	{"Data", []string{"data", "val-split"}},
 	{"Output", []string{"json", "quiet", "plot"}},
 	{"Checkpoints", []string{"save", "resume"}},
@@ -53,6 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	hidden := fs.String("hidden", "128", "hidden layer `SIZES`, comma-separated: 128, or 256,128 for two layers")
 	fs.StringVar(&c.activation, "activation", "relu", "activation `NAME` of the hidden layers: relu, leaky_relu, leaky_relu(0.1), gelu, sigmoid or tanh")
 	fs.StringVar(&c.device, "device", "auto", "compute device `NAME`: auto (a hardware GPU if there is one, else the CPU), gpu or cpu")
+	fs.StringVar(&c.gpu, "gpu", "", "use GPU `N` (0, 1, …; on NVIDIA counted as CUDA counts, after CUDA_VISIBLE_DEVICES), or fail: no fallback (default $GLNN_GPU, else the first GPU that works)")
 	fs.IntVar(&c.epochs, "epochs", 10, "train for `N` epochs (with -resume: the total, counting those already done)")
 	fs.IntVar(&c.batch, "batch", 32, "`N` samples per optimizer step")
 	fs.Float64Var(&c.lr, "lr", 0.001, "learning rate `LR`, positive and finite")
@@ -93,6 +95,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	case "auto", "gpu", "cpu":
 	default:
 		return nil, cli.Usagef("-device=%s: want auto, gpu or cpu", c.device)
+	}
+	if c.gpu = strings.TrimSpace(c.gpu); c.gpu != "" {
+		if n, err := strconv.Atoi(c.gpu); err != nil || n < 0 {
+			return nil, cli.Usagef("-gpu=%s: want a GPU number: 0, 1, …", c.gpu)
+		}
+		if c.device == "cpu" {
+			return nil, cli.Usagef("-gpu=%s with -device=cpu: choose one", c.gpu)
+		}
 	}
 	switch c.optimizer = strings.ToLower(c.optimizer); c.optimizer {
 	case "adam", "sgd":
@@ -153,7 +163,9 @@ reference job (Adam 0.001, batch 32, 10 epochs) on the best device here.
 		}
 	}
 	fmt.Fprint(w, `
-Environment: GLNN_DATA (the MNIST directory, as -data), GLNN_GL_CONTEXT=egl|glfw
+Environment: GLNN_DATA (the MNIST directory, as -data), GLNN_GPU (as -gpu),
+CUDA_VISIBLE_DEVICES (the NVIDIA GPUs -gpu counts), GLNN_GL_TIMEOUT (how long
+to wait for the GPU before failing, default 60s), GLNN_GL_CONTEXT=egl|glfw
 (how the GL context is made).
 Exit status: 0 success; 1 an error (one line on stderr); 2 bad flags;
 130 or 143 interrupted by SIGINT or SIGTERM (after saving with -save).

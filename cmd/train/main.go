@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	train [-device=auto|gpu|cpu] [-epochs=10] [-batch=32] [-lr=0.001]
+//	train [-device=auto|gpu|cpu] [-gpu=N] [-epochs=10] [-batch=32] [-lr=0.001]
 //	      [-optimizer=adam|sgd] [-momentum=0] [-hidden=128] [-activation=relu]
 //	      [-seed=1] [-data=DIR] [-val-split=F] [-json|-quiet] [-plot=FILE]
 //	      [-save=PATH] [-resume=PATH] [-check-numerics] [-devices]
@@ -34,6 +34,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/glnn/glnn/backend"
@@ -101,8 +102,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return cli.Fail("train", err, stderr)
 }
 
-// listDevices reports every registered backend: its Info, or why it does
-// not open.
+// listDevices reports every registered backend: its Info and notes (how
+// the GPU was chosen, why other routes failed), or why it does not open.
+// -gpu picks the GPU shown.
 func listDevices(c *config, o *output) {
 	type entry struct {
 		Device    string        `json:"device"`
@@ -113,7 +115,7 @@ func listDevices(c *config, o *output) {
 	var all []entry
 	for _, name := range backend.Backends() {
 		e := entry{Device: name}
-		d, err := backend.Open(name, backend.Options{})
+		d, err := backend.Open(name, backend.Options{GPU: c.gpu})
 		if err != nil {
 			e.Reason = cli.OneLine(err)
 		} else {
@@ -130,31 +132,46 @@ func listDevices(c *config, o *output) {
 		return
 	}
 	for _, e := range all {
-		if e.Available {
-			o.write(o.stdout, "%-4s %v\n", e.Device, e.Info)
-		} else {
+		if !e.Available {
 			o.write(o.stdout, "%-4s unavailable: %s\n", e.Device, e.Reason)
+			continue
+		}
+		o.write(o.stdout, "%-4s %v\n", e.Device, e.Info)
+		if n := e.Info.MaxOpBytes; n > 0 {
+			o.write(o.stdout, "     at most %d MiB per tensor in an op\n", n>>20)
+		}
+		for _, n := range e.Info.Notes {
+			o.write(o.stdout, "     %s\n", n)
 		}
 	}
 }
 
-// openDevice opens the device -device names; note receives the choice
-// auto made, and warnings.
+// openDevice opens the device -device (and -gpu) names; note receives the
+// choice auto made, and warnings. A GPU chosen by number is opened or the
+// run fails: auto does not fall back to the CPU then.
 func openDevice(c *config, note func(string, ...any)) (backend.Device, error) {
-	switch c.device {
-	case "cpu":
+	opts := backend.Options{GPU: c.gpu}
+	switch {
+	case c.device == "cpu":
 		return backend.Open("cpu", backend.Options{})
-	case "gpu":
-		d, err := backend.Open("gl", backend.Options{})
+	case c.device == "gpu" || c.gpu != "":
+		d, err := backend.Open("gl", opts)
+		if err != nil && c.gpu != "" {
+			return nil, fmt.Errorf("-gpu=%s: %w", c.gpu, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("-device=gpu: %w (use -device=cpu or -device=auto to train on the CPU)", err)
 		}
-		if d.Info().Software {
-			note("warning: %s is a software renderer; training will be slow (-device=cpu is faster here)", d.Info().Renderer)
+		if i := d.Info(); i.Software {
+			why := ""
+			if len(i.Notes) > 0 {
+				why = " (" + strings.Join(i.Notes, "; ") + ")"
+			}
+			note("warning: %s is a software renderer%s; training will be slow (-device=cpu is faster here)", i.Renderer, why)
 		}
 		return d, nil
 	}
-	d, why, err := backend.OpenAuto(backend.Options{})
+	d, why, err := backend.OpenAuto(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/glnn/glnn/backend"
 )
 
 // TestMain lets a test run the real main in a child process (for the
@@ -138,6 +140,7 @@ func TestBadFlags(t *testing.T) {
 		{"-hidden=12,x"}, {"-momentum=1"}, {"-nosuchflag"}, {"extra"},
 		{"-lr=Inf"}, {"-lr=NaN"}, {"-lr=1e300"}, {"-val-split=1"}, {"-json", "-quiet"},
 		{"-resume=x.safetensors", "-batch=64"}, {"-resume=x.safetensors", "-hidden=64"},
+		{"-gpu=x"}, {"-gpu=-1"}, {"-gpu=1", "-device=cpu"},
 	} {
 		code, out, errOut := runTrain(args...)
 		if code != 2 || out != "" || errOut == "" {
@@ -209,5 +212,88 @@ func TestNoEGL(t *testing.T) {
 	code, out, errOut := child("-device=auto -epochs=1 -json -data=" + dir)
 	if code != 0 || !strings.Contains(out, `"device":"cpu"`) || !strings.Contains(errOut, "chose cpu") {
 		t.Errorf("-device=auto without EGL: exit %d, stdout %q, stderr %q; want training on the cpu", code, out, errOut)
+	}
+}
+
+// TestModelTooLargeForGPU checks that a model whose parameters exceed what
+// the GL device accepts in one op ends the run with exit status 1 and one
+// line naming the sizes and the flags to change, and nothing else.
+func TestModelTooLargeForGPU(t *testing.T) {
+	dev, err := backend.Open("gl", backend.Options{})
+	if err != nil {
+		if os.Getenv("GLNN_REQUIRE_GPU") == "1" {
+			t.Fatalf("GLNN_REQUIRE_GPU=1 but no GL device: %v", err)
+		}
+		t.Skipf("no GL device: %v", err)
+	}
+	limit := dev.Info().MaxOpBytes
+	dev.Close()
+	if limit <= 0 || limit > 600<<20 {
+		t.Skipf("the GL device accepts %d bytes in an op: a 200000-wide layer fits", limit)
+	}
+	dir := writeData(t, t.TempDir(), 100, 100)
+	code, out, errOut := runTrain("-device=gpu", "-hidden=200000", "-epochs=1", "-data="+dir)
+	t.Log(strings.TrimSpace(errOut))
+	if code != 1 || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 1 and one line on stderr", code, out, errOut)
+	}
+	for _, want := range []string{"too large", "MiB", "-hidden", "-device=cpu"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("the error lacks %q", want)
+		}
+	}
+}
+
+// TestChooseGPU checks -gpu: a GPU past those found ends the run with one
+// line listing what there is, and never falls back to the CPU (not even
+// with -device=auto, nor through GLNN_GPU); -devices -gpu shows that GPU
+// or why it cannot be opened, and -devices shows the GL device's notes.
+func TestChooseGPU(t *testing.T) {
+	dir := writeData(t, t.TempDir(), 100, 100)
+	for _, c := range []struct {
+		args []string
+		env  string
+	}{
+		{[]string{"-gpu=99"}, ""},
+		{[]string{"-gpu=99", "-device=gpu"}, ""},
+		{nil, "99"},
+	} {
+		t.Setenv("GLNN_GPU", c.env)
+		code, out, errOut := runTrain(append(c.args, "-epochs=1", "-data="+dir)...)
+		if code != 1 || strings.Contains(out, "test accuracy") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%v, GLNN_GPU=%q: exit %d, stdout %q, stderr %q; want exit 1 and one line", c.args, c.env, code, out, errOut)
+		}
+		t.Log(strings.TrimSpace(errOut))
+	}
+	t.Setenv("GLNN_GPU", "")
+	code, out, _ := runTrain("-devices", "-gpu=99")
+	if code != 0 || !strings.Contains(out, "gl   unavailable: ") {
+		t.Errorf("-devices -gpu=99: exit %d, stdout %q", code, out)
+	}
+	dev, err := backend.Open("gl", backend.Options{})
+	if err != nil {
+		t.Skipf("no GL device: %v", err)
+	}
+	info := dev.Info()
+	dev.Close()
+	code, out, _ = runTrain("-devices")
+	if code != 0 {
+		t.Fatalf("-devices: exit %d", code)
+	}
+	for _, n := range info.Notes {
+		if !strings.Contains(out, "     "+n+"\n") {
+			t.Errorf("-devices does not show the note %q:\n%s", n, out)
+		}
+	}
+	code, out, _ = runTrain("-devices", "-json")
+	if code != 0 || !strings.Contains(out, `"max_op_bytes":`) || len(info.Notes) > 0 && !strings.Contains(out, `"notes":[`) {
+		t.Errorf("-devices -json lacks the op limit or the notes: %s", out)
+	}
+	if info.Software { // auto passes it over, and says why
+		code, out, _ = runTrain("-epochs=1", "-data="+dir)
+		want := "device: chose cpu: GPU is a software renderer (" + strings.Join(append([]string{info.Renderer}, info.Notes...), "; ") + ")"
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("-device=auto: exit %d, stdout %q; want %q", code, out, want)
+		}
 	}
 }

@@ -30,7 +30,10 @@ func train(ctx context.Context, c *config, o *output) error {
 	if err != nil {
 		return err
 	}
-	dev, err := openDevice(c, o.note)
+	// The device's notes wait until the model is built: a model the
+	// device cannot hold ends the run with one line.
+	var notes []string
+	dev, err := openDevice(c, func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) })
 	if err != nil {
 		return err
 	}
@@ -39,7 +42,10 @@ func train(ctx context.Context, c *config, o *output) error {
 
 	model, ck, err := buildModel(c, dev, trainSet.Rows, trainSet.Cols)
 	if err != nil {
-		return err
+		return withFlagHint(err)
+	}
+	for _, n := range notes {
+		o.note("%s", n)
 	}
 	defer model.Release()
 
@@ -102,7 +108,7 @@ func train(ctx context.Context, c *config, o *output) error {
 			}
 			return fmt.Errorf("%w %s", cause, where)
 		}
-		return err
+		return withFlagHint(err)
 	}
 	last := hist.Last()
 	total := time.Since(start).Seconds()
@@ -127,6 +133,14 @@ func train(ctx context.Context, c *config, o *output) error {
 		o.write(o.stdout, "checkpoint: %s\n", c.save)
 	}
 	return o.err
+}
+
+// withFlagHint adds to a library error the flags that answer it.
+func withFlagHint(err error) error {
+	if errors.Is(err, nn.ErrTooLarge) {
+		return fmt.Errorf("%w (with train: a smaller -hidden or -batch, or -device=cpu)", err)
+	}
+	return err
 }
 
 // runState is what a checkpoint of train holds beyond the model: the settings
