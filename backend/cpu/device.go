@@ -47,6 +47,7 @@ type Device struct {
 	sce     sceTask
 	mse     mseTask
 	count   countTask
+	gather  gatherTask
 	opt     optTask
 
 	// Per-chunk partial results of reductions (chunks ≤ workers), summed

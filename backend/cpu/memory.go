@@ -41,24 +41,49 @@ func (d *Device) Copy(dst, src *backend.Tensor) {
 }
 
 // Gather copies rows of src into dst: row i of dst = row
-// indices[offset+i] of src. A row number that is not a whole number in
-// [0, src.Rows()) zeroes the row; the next Sync or Download reports
-// backend.ErrBadIndex.
+// indices[offset+i] of src, split over the workers when there is enough
+// to copy. A row number that is not a whole number in [0, src.Rows())
+// zeroes the row; the next Sync or Download reports backend.ErrBadIndex.
 func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
 	d.tr.Gather(dst, src, indices, offset)
 	defer d.tr.Exit()
-	out, x := mem(dst), mem(src)
-	idx := mem(indices)[offset : offset+dst.Rows()]
-	n, rows := src.Cols(), src.Rows()
-	for i, f := range idx {
+	t := &d.gather
+	t.out, t.src = mem(dst), mem(src)
+	t.idx = mem(indices)[offset : offset+dst.Rows()]
+	t.cols, t.rows = src.Cols(), src.Rows()
+	t.grain = d.rowGrain(dst.Rows(), dst.Cols(), minCheap)
+	t.bad = d.counts // the first bad position of each chunk, or -1
+	for i := range t.bad {
+		t.bad[i] = -1
+	}
+	d.pool.parallelFor(t, dst.Rows(), t.grain)
+	for _, i := range t.bad {
+		if i >= 0 && d.err == nil {
+			d.err = fmt.Errorf("cpu: %w (indices[%d] = %g; src %s has %d rows)", backend.ErrBadIndex, offset+i, t.idx[i], src.Shape(), t.rows)
+		}
+	}
+	t.out, t.src, t.idx = nil, nil, nil
+}
+
+type gatherTask struct {
+	out, src, idx []float32
+	cols, rows    int
+	grain         int
+	bad           []int
+}
+
+func (t *gatherTask) run(_, lo, hi int) {
+	n := t.cols
+	for i := lo; i < hi; i++ {
+		f := t.idx[i]
 		r := int(f)
-		if float32(r) != f || r < 0 || r >= rows {
-			clear(out[i*n : i*n+n])
-			if d.err == nil {
-				d.err = fmt.Errorf("cpu: %w (indices[%d] = %g; src %s has %d rows)", backend.ErrBadIndex, offset+i, f, src.Shape(), rows)
+		if float32(r) != f || r < 0 || r >= t.rows {
+			clear(t.out[i*n : i*n+n])
+			if c := lo / t.grain; t.bad[c] < 0 {
+				t.bad[c] = i
 			}
 			continue
 		}
-		copy(out[i*n:i*n+n], x[r*n:r*n+n])
+		copy(t.out[i*n:i*n+n], t.src[r*n:r*n+n])
 	}
 }
