@@ -21,18 +21,31 @@ type addBiasTask struct {
 }
 
 // run adds the bias to rows [lo, hi) and applies the activation to each
-// row while it is in L1.
+// row while it is in L1; ReLU, the common case, is fused into the same
+// loop.
 func (t *addBiasTask) run(_, lo, hi int) {
 	n := t.cols
-	f := elementwise[t.act.Kind].f
 	b := t.b[:n]
+	kind := t.act.Kind
+	f := elementwise[kind].f
 	for r := lo; r < hi; r++ {
 		y := t.y[r*n : r*n+n]
 		x := t.x[r*n : r*n+n]
-		for j, v := range x {
-			y[j] = v + b[j]
-		}
-		if t.act.Kind != backend.KindIdentity {
+		y = y[:len(x)]
+		b := b[:len(x)]
+		switch kind {
+		case backend.KindReLU:
+			for j, v := range x {
+				y[j] = max(v+b[j], 0)
+			}
+		case backend.KindIdentity:
+			for j, v := range x {
+				y[j] = v + b[j]
+			}
+		default:
+			for j, v := range x {
+				y[j] = v + b[j]
+			}
 			f(y, y, t.act.Alpha)
 		}
 	}

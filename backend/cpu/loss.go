@@ -54,7 +54,7 @@ func (t *sceTask) run(_, lo, hi int) {
 		var s, tz, ts float64
 		for j, v := range x {
 			z := float64(v) - float64(m)
-			e := math.Exp(z)
+			e := expNeg(z)
 			s += e
 			if tj := tg[j]; tj != 0 {
 				tz += float64(tj) * z

@@ -51,7 +51,9 @@ func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
 	t.out, t.src = mem(dst), mem(src)
 	t.idx = mem(indices)[offset : offset+dst.Rows()]
 	t.cols, t.rows = src.Cols(), src.Rows()
-	t.grain = d.rowGrain(dst.Rows(), dst.Cols(), minCheap)
+	// Rows come from anywhere in src, so a copy waits on memory more than
+	// it computes: more hands fetch sooner, even for a batch of 32.
+	t.grain = d.rowGrain(dst.Rows(), dst.Cols(), minExpensive)
 	t.bad = d.counts // the first bad position of each chunk, or -1
 	for i := range t.bad {
 		t.bad[i] = -1

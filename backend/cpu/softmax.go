@@ -1,6 +1,5 @@
 package cpu
 
-import "math"
 
 // softmaxRow writes the max-subtracted softmax of x into y (y may be x).
 func softmaxRow(y, x []float32) {
@@ -16,7 +15,7 @@ func softmaxRow(y, x []float32) {
 	}
 	var s float64
 	for i, v := range x {
-		e := math.Exp(float64(v) - float64(m))
+		e := expNeg(float64(v) - float64(m))
 		s += e
 		y[i] = float32(e)
 	}
