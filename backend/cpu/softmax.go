@@ -1,6 +1,5 @@
 package cpu
 
-
 // softmaxRow writes the max-subtracted softmax of x into y (y may be x).
 func softmaxRow(y, x []float32) {
 	if len(x) == 0 {
