@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/internal/finite"
 	"github.com/glnn/glnn/internal/safetensors"
 )
 
@@ -234,7 +235,7 @@ func (m *Sequential) setFromFile(f *safetensors.File, state bool) error {
 				if err != nil {
 					return err
 				}
-				if j := firstNonFinite(v); j >= 0 {
+				if j := finite.First(v); j >= 0 {
 					return fmt.Errorf("tensor %s holds a non-finite value (%g at [%d,%d])", name, v[j], j/p.cols, j%p.cols)
 				}
 				copy(host[p.off:], v)

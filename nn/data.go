@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/internal/finite"
 )
 
 // dataset is a labelled data set on the device.
@@ -76,7 +77,7 @@ func (m *Sequential) checkData(what string, x, y []float32) (int, error) {
 	if n >= 1<<24 {
 		return 0, fmt.Errorf("nn: %s: %d samples is more than the 16,777,215 a data set may hold", what, n)
 	}
-	if i := firstNonFinite(x); i >= 0 {
+	if i := finite.First(x); i >= 0 {
 		return 0, fmt.Errorf("nn: %s: sample %d has a non-finite input (%g at feature %d)", what, i/m.in, x[i], i%m.in)
 	}
 	if y == nil {
@@ -85,7 +86,7 @@ func (m *Sequential) checkData(what string, x, y []float32) (int, error) {
 	if len(y) != n*m.out {
 		return 0, fmt.Errorf("nn: %s: %d samples need %d×%d = %d target values, got %d", what, n, n, m.out, n*m.out, len(y))
 	}
-	if i := firstNonFinite(y); i >= 0 {
+	if i := finite.First(y); i >= 0 {
 		return 0, fmt.Errorf("nn: %s: sample %d has a non-finite target (%g at output %d)", what, i/m.out, y[i], i%m.out)
 	}
 	if m.loss == CategoricalCrossEntropy {
@@ -103,14 +104,4 @@ func (m *Sequential) checkData(what string, x, y []float32) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// firstNonFinite returns the index of the first NaN or ±Inf in v, or -1.
-func firstNonFinite(v []float32) int {
-	for i, x := range v {
-		if x-x != 0 { // NaN − NaN and Inf − Inf are NaN
-			return i
-		}
-	}
-	return -1
 }

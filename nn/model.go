@@ -307,8 +307,13 @@ func (m *Sequential) ensureBatch(n int) error {
 // forward runs the layers on the first n rows of m.xb and returns the
 // output: logits when the model applies the softmax itself.
 func (m *Sequential) forward(n int, training bool) *backend.Tensor {
-	m.pass = Pass{Dev: m.dev, Rows: n, Training: training}
-	h := m.xb.Rows(n)
+	return m.forwardFrom(m.xb.Rows(n), training)
+}
+
+// forwardFrom runs the layers on the batch x.
+func (m *Sequential) forwardFrom(x *backend.Tensor, training bool) *backend.Tensor {
+	m.pass = Pass{Dev: m.dev, Rows: x.Rows(), Training: training}
+	h := x
 	for i, l := range m.layers {
 		m.inputs[i] = h
 		h = l.Forward(&m.pass, h)

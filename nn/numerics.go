@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/glnn/glnn/backend"
+	"github.com/glnn/glnn/internal/finite"
 )
 
 // checkOutputs downloads every layer's output of the last forward pass and
@@ -20,7 +21,7 @@ func (m *Sequential) checkOutputs(out *backend.Tensor) error {
 		if err := m.dev.Download(v, y); err != nil {
 			return fmt.Errorf("nn: %w", err)
 		}
-		if j := firstNonFinite(v); j >= 0 {
+		if j := finite.First(v); j >= 0 {
 			return &NonFiniteError{Loss: math.NaN(), Where: fmt.Sprintf("layer %d (%v) output (%g at sample %d, value %d)", i+1, l, v[j], j/y.Cols(), j%y.Cols())}
 		}
 	}
@@ -33,7 +34,7 @@ func (m *Sequential) checkGradients(lossSum *backend.Tensor) error {
 	if err := m.dev.Download(l[:], lossSum); err != nil {
 		return fmt.Errorf("nn: %w", err)
 	}
-	if firstNonFinite(l[:]) >= 0 {
+	if finite.First(l[:]) >= 0 {
 		return &NonFiniteError{Loss: float64(l[0])}
 	}
 	if m.store.n == 0 {
@@ -45,7 +46,7 @@ func (m *Sequential) checkGradients(lossSum *backend.Tensor) error {
 	}
 	for i, ps := range m.params {
 		for _, p := range ps {
-			if j := firstNonFinite(g[p.off : p.off+p.rows*p.cols]); j >= 0 {
+			if j := finite.First(g[p.off : p.off+p.rows*p.cols]); j >= 0 {
 				return &NonFiniteError{Loss: float64(l[0]), Where: fmt.Sprintf("layer %d (%v) gradient of %s (%g at [%d,%d])", i+1, m.layers[i], p.Name, g[p.off+j], j/p.cols, j%p.cols)}
 			}
 		}

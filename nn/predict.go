@@ -91,16 +91,31 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 		return nil, err
 	}
 	out := make([]float32, n*m.out)
+	adopter, adopts := m.dev.(backend.Adopter)
 	for off := 0; off < n; off += batch {
 		b := min(batch, n-off)
-		m.dev.Upload(m.xb.Rows(b), x[off*m.in:(off+b)*m.in])
-		h := m.forward(b, false)
+		rows := x[off*m.in : (off+b)*m.in]
+		var h, in *backend.Tensor
+		if adopts { // host memory: the input is used where it is
+			var err error
+			if in, err = adopter.Adopt(b, m.in, rows); err != nil {
+				return nil, fmt.Errorf("nn: %w", err)
+			}
+			h = m.forwardFrom(in, false)
+		} else {
+			m.dev.Upload(m.xb.Rows(b), rows)
+			h = m.forward(b, false)
+		}
 		if m.head {
 			p := m.pb.Rows(b)
 			m.dev.Activate(p, h, backend.Softmax)
 			h = p
 		}
-		if err := m.dev.Download(out[off*m.out:(off+b)*m.out], h); err != nil {
+		err := m.dev.Download(out[off*m.out:(off+b)*m.out], h)
+		if in != nil {
+			m.dev.Release(in)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("nn: %w", err)
 		}
 	}

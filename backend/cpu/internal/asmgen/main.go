@@ -4,15 +4,27 @@
 //
 //	go -C internal/asmgen run . -out ../../kernel_amd64.s -stubs ../../kernel_amd64.go -pkg cpu
 //
+// With -part finite it writes internal/finite's scan for NaN and
+// infinities instead (go generate in internal/finite).
+//
 // It is a module of its own so that the backend does not depend on avo.
 package main
 
 import (
+	"flag"
+
 	. "github.com/mmcloughlin/avo/build"
 )
 
 func main() {
+	part := flag.String("part", "cpu", "what to write: cpu (the backend's kernels) or finite (internal/finite's scan)")
+	flag.Parse()
 	ConstraintExpr("amd64")
+	if *part == "finite" {
+		finiteKernel()
+		Generate()
+		return
+	}
 	for _, k := range kernels {
 		k.generate()
 	}
