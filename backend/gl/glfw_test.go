@@ -24,7 +24,7 @@ func TestGLFW(t *testing.T) {
 		t.Errorf("Info().Context = %q, want glfw", got)
 	}
 	t.Logf("%+v", d.Info())
-	backendtest.Run(t, d)
+	backendtest.Run(t, d, func() (backend.Device, error) { return New(backend.Options{Context: "glfw"}) })
 	backendtest.RunReference(t, d)
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
