@@ -3,6 +3,7 @@
 package gl
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 // is.
 func TestChooseGPU(t *testing.T) {
 	shared := device(t)
+	eglOnly(t)
 	hardware := !shared.Info().Software
 	d, err := New(backend.Options{GPU: "0"})
 	switch {
@@ -62,6 +64,7 @@ func TestChooseGPU(t *testing.T) {
 // notes where the driver cannot apply it.
 func TestCudaVisibleNote(t *testing.T) {
 	device(t)
+	eglOnly(t)
 	t.Setenv("CUDA_VISIBLE_DEVICES", "1")
 	d, err := New(backend.Options{})
 	if err != nil {
@@ -72,5 +75,14 @@ func TestCudaVisibleNote(t *testing.T) {
 	t.Logf("notes:\n%s", notes)
 	if !strings.Contains(notes, "CUDA_VISIBLE_DEVICES") && !strings.Contains(notes, "GPU 0 of ") {
 		t.Errorf("CUDA_VISIBLE_DEVICES=1 is not mentioned")
+	}
+}
+
+// eglOnly skips a test of EGL's GPU choice in the runs that make every
+// context with GLFW (GLNN_GL_CONTEXT=glfw); the EGL runs cover it.
+func eglOnly(t *testing.T) {
+	t.Helper()
+	if c := os.Getenv("GLNN_GL_CONTEXT"); c == "glfw" {
+		t.Skip("GPU choice is EGL's; GLNN_GL_CONTEXT=glfw makes GLFW contexts")
 	}
 }

@@ -68,7 +68,14 @@ func newGLFWContext(debug bool) (c glContext, err error) {
 	if debug {
 		glfw.WindowHint(glfw.OpenGLDebugContext, glfw.True)
 	}
+	// Lose the context on a GPU reset, so that a reset is reported (see
+	// faults.go); drivers without robustness get a plain context.
+	glfw.WindowHint(glfw.ContextRobustness, glfw.LoseContextOnReset)
 	win, werr := glfw.CreateWindow(1, 1, "glnn", nil, nil)
+	if werr != nil {
+		glfw.WindowHint(glfw.ContextRobustness, glfw.NoRobustness)
+		win, werr = glfw.CreateWindow(1, 1, "glnn", nil, nil)
+	}
 	if werr != nil {
 		return nil, fmt.Errorf("glfw: hidden window with OpenGL 4.3 core: %v", werr)
 	}
