@@ -45,3 +45,21 @@ func BenchmarkExp(b *testing.B) {
 	})
 	_ = s
 }
+
+func TestExpNeg32(t *testing.T) {
+	worst := 0.0
+	for i := 0; i <= 2_000_000; i++ {
+		z := float32(-87 * float64(i) / 2_000_000)
+		got, want := float64(expNeg32(z)), math.Exp(float64(z))
+		if e := math.Abs(got-want) / want; e > worst {
+			worst = e
+		}
+	}
+	if worst > 3e-7 {
+		t.Errorf("expNeg32: worst relative error %.3g on [−87, 0], want ≤ 3e-7 (about 2 ulp)", worst)
+	}
+	t.Logf("worst relative error %.3g", worst)
+	if expNeg32(-88) != 0 || expNeg32(0) != 1 || !math.IsNaN(float64(expNeg32(float32(math.NaN())))) {
+		t.Errorf("expNeg32 edge cases: %v %v", expNeg32(-88), expNeg32(0))
+	}
+}

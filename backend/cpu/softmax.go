@@ -1,6 +1,7 @@
 package cpu
 
-// softmaxRow writes the max-subtracted softmax of x into y (y may be x).
+// softmaxRow writes the max-subtracted softmax of x into y (y may be x),
+// in float32 with expNeg32: each value within a few ulp.
 func softmaxRow(y, x []float32) {
 	if len(x) == 0 {
 		return
@@ -12,15 +13,15 @@ func softmaxRow(y, x []float32) {
 			m = v
 		}
 	}
-	var s float64
+	var s float32
 	for i, v := range x {
-		e := expNeg(float64(v) - float64(m))
+		e := expNeg32(v - m)
 		s += e
-		y[i] = float32(e)
+		y[i] = e
 	}
 	inv := 1 / s
-	for i, v := range y {
-		y[i] = float32(float64(v) * inv)
+	for i := range y {
+		y[i] *= inv
 	}
 }
 
