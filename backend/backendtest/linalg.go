@@ -29,9 +29,17 @@ var matMulShapes = [][3]int{
 	{70, 520, 3},  // several k blocks, 2 row tiles of 64
 }
 
-// matMulRef returns op(a)·op(b) in float64, computed by gonum's BLAS,
-// and for each element the magnitude Σ|a||b| that its rounding error
-// scales with. a is stored ar×ac and b is stored br×bc.
+// MatMulReference returns op(a)·op(b) in float64, computed by gonum's
+// BLAS, for op(a) m×k and op(b) k×n (a and b stored as tA and tB say:
+// a is k×m when transposed), and for each element the magnitude Σ|a||b|
+// that its rounding error scales with: the reference for every GEMM test.
+func MatMulReference(a, b []float32, m, n, k int, tA, tB backend.Transpose) (want, scale []float64) {
+	ar, ac := stored(m, k, tA)
+	br, bc := stored(k, n, tB)
+	return matMulRef(a, ar, ac, b, br, bc, tA, tB)
+}
+
+// matMulRef is MatMulReference for a stored ar×ac and b stored br×bc.
 func matMulRef(a []float32, ar, ac int, b []float32, br, bc int, tA, tB backend.Transpose) (want, scale []float64) {
 	m := ar
 	if tA == backend.Trans {

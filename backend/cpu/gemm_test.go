@@ -20,36 +20,6 @@ var gemmShapes = [][3]int{
 	{32, 128, 784}, {784, 128, 32}, {32, 10, 128}, {128, 10, 32}, {32, 128, 10},
 }
 
-// matMulRef returns op(a)·op(b) (+ c0) in float64 and, per element, the
-// scale Σ_p |op(a)_ip·op(b)_pj| (+ |c0|) against which errors are measured.
-func matMulRef(a, b, c0 []float32, m, n, k int, transA, transB bool) (want, scale []float64) {
-	want = make([]float64, m*n)
-	scale = make([]float64, m*n)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s, abs float64
-			for p := 0; p < k; p++ {
-				av := a[i*k+p]
-				if transA {
-					av = a[p*m+i]
-				}
-				bv := b[p*n+j]
-				if transB {
-					bv = b[j*k+p]
-				}
-				s += float64(av) * float64(bv)
-				abs += math.Abs(float64(av) * float64(bv))
-			}
-			if c0 != nil {
-				s += float64(c0[i*n+j])
-				abs += math.Abs(float64(c0[i*n+j]))
-			}
-			want[i*n+j], scale[i*n+j] = s, max(abs, 1e-30)
-		}
-	}
-	return want, scale
-}
-
 func matMulTol(k int) float64 { return 1e-5 * math.Sqrt(float64(max(k, 1))) }
 
 // TestMatMul checks the GEMM's blocking and splitting over workers on
@@ -80,7 +50,7 @@ func TestMatMul(t *testing.T) {
 				br, bc = n, k
 			}
 			ad, bd := uniform(rng, m*k, -1, 1), uniform(rng, k*n, -1, 1)
-			want, scale := matMulRef(ad, bd, nil, m, n, k, transA, transB)
+			want, scale := backendtest.MatMulReference(ad, bd, m, n, k, tA, tB)
 			for i, d := range devs {
 				name := fmt.Sprintf("%s %dx%dx%d %v%v", names[i], m, n, k, tA, tB)
 				a, b := backendtest.Upload(t, d, ar, ac, ad), backendtest.Upload(t, d, br, bc, bd)
@@ -105,7 +75,7 @@ func TestMatMulViews(t *testing.T) {
 	pc := backendtest.Upload(t, d, m+extra, n, cd)
 	d.MatMul(pc.View(m, n), pa.View(m, k), b, backend.NoTrans, backend.NoTrans)
 	got := backendtest.Download(t, d, pc)
-	want, scale := matMulRef(ad[:m*k], bd, nil, m, n, k, false, false)
+	want, scale := backendtest.MatMulReference(ad[:m*k], bd, m, n, k, backend.NoTrans, backend.NoTrans)
 	near(t, "c view = a view · b", got[:m*n], want, scale, matMulTol(k))
 	near(t, "rows of c's parent past the view", got[m*n:], to64(cd[m*n:]), nil, 0)
 	for _, x := range []*backend.Tensor{pa, b, pc} {

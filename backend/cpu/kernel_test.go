@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"github.com/glnn/glnn/backend/backendtest"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -206,7 +207,7 @@ func TestGEMMKernels(t *testing.T) {
 			for i := range b {
 				b[i] = float32(rng.Float64()*2 - 1)
 			}
-			want, scale := gemmRef(a, b, m, n, k, tr[0], tr[1])
+			want, scale := backendtest.MatMulReference(a, b, m, n, k, trans(tr[0]), trans(tr[1]))
 			for _, d := range devs {
 				if si >= len(shapes)-2 && strings.HasPrefix(d.kern.name, "ref") {
 					continue
@@ -227,34 +228,17 @@ func TestGEMMKernels(t *testing.T) {
 	}
 }
 
-// gemmRef returns 1 + op(a)·op(b) in float64 and the scale of each element
-// (1 + Σ|products|) that its error is measured against.
-func gemmRef(a, b []float32, m, n, k int, transA, transB bool) (want, scale []float64) {
-	want, scale = make([]float64, m*n), make([]float64, m*n)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			w, s := 1.0, 1.0
-			for p := 0; p < k; p++ {
-				av, bv := a[i*k+p], b[p*n+j]
-				if transA {
-					av = a[p*m+i]
-				}
-				if transB {
-					bv = b[j*k+p]
-				}
-				w += float64(av) * float64(bv)
-				s += math.Abs(float64(av) * float64(bv))
-			}
-			want[i*n+j], scale[i*n+j] = w, s
-		}
-	}
-	return want, scale
-}
-
 func filledF32(n int, v float32) []float32 {
 	out := make([]float32, n)
 	for i := range out {
 		out[i] = v
 	}
 	return out
+}
+
+func trans(t bool) backend.Transpose {
+	if t {
+		return backend.Trans
+	}
+	return backend.NoTrans
 }

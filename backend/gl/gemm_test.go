@@ -4,35 +4,13 @@ package gl
 
 import (
 	"fmt"
+	"github.com/glnn/glnn/backend/backendtest"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/glnn/glnn/backend"
 )
-
-// gemmRef returns op(a)·op(b) in float64 for a stored as ar×ac and b as
-// br×bc, and the sums of the products' magnitudes (for tolerances).
-func gemmRef(av, bv []float32, m, n, k int, tA, tB bool) (c, mag []float64) {
-	c, mag = make([]float64, m*n), make([]float64, m*n)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			for p := 0; p < k; p++ {
-				x := av[i*k+p]
-				if tA {
-					x = av[p*m+i]
-				}
-				y := bv[p*n+j]
-				if tB {
-					y = bv[j*k+p]
-				}
-				c[i*n+j] += float64(x) * float64(y)
-				mag[i*n+j] += math.Abs(float64(x) * float64(y))
-			}
-		}
-	}
-	return c, mag
-}
 
 // gemmOperands uploads random operands of an m×n×k product and a c to
 // hold it.
@@ -83,7 +61,7 @@ func TestGEMMVariants(t *testing.T) {
 					a, b, c, av, bv := gemmOperands(t, d, r, m, n, k, tA, tB)
 					d.MatMul(c, a, b, trans(tA), trans(tB))
 					got := download(t, d, c)
-					want, mag := gemmRef(av, bv, m, n, k, tA, tB)
+					want, mag := backendtest.MatMulReference(av, bv, m, n, k, trans(tA), trans(tB))
 					for i := range want {
 						if math.Abs(float64(got[i])-want[i]) > 1e-5*mag[i]+1e-6 {
 							t.Errorf("plan %+v %d×%d×%d transA=%v transB=%v: c[%d,%d] = %g, want %g", p, m, n, k, tA, tB, i/n, i%n, got[i], want[i])

@@ -4,6 +4,7 @@ package gl
 
 import (
 	"errors"
+	"github.com/glnn/glnn/backend/backendtest"
 	"github.com/glnn/glnn/backend/benchcase"
 	"math/rand/v2"
 	"testing"
@@ -34,7 +35,7 @@ func TestTimed(t *testing.T) {
 			t.Errorf("GPU time %v, wall time %v: want 0 < GPU ≤ wall", gpu, wall)
 		}
 	}
-	want, _ := gemmRef(av, bv, n, n, n, false, false)
+	want, _ := backendtest.MatMulReference(av, bv, n, n, n, backend.NoTrans, backend.NoTrans)
 	if got := download(t, d, c); float64(got[n*n-1])-want[n*n-1] > 1e-3 {
 		t.Errorf("c after Timed: %g, want %g", got[n*n-1], want[n*n-1])
 	}
