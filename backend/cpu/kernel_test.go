@@ -207,7 +207,12 @@ func TestGEMMKernels(t *testing.T) {
 			for i := range b {
 				b[i] = float32(rng.Float64()*2 - 1)
 			}
+			// c starts at 1 and the kernels accumulate: want 1 + op(a)·op(b).
 			want, scale := backendtest.MatMulReference(a, b, m, n, k, trans(tr[0]), trans(tr[1]))
+			for i := range want {
+				want[i]++
+				scale[i]++
+			}
 			for _, d := range devs {
 				if si >= len(shapes)-2 && strings.HasPrefix(d.kern.name, "ref") {
 					continue
