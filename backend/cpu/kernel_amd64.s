@@ -758,36 +758,36 @@ adamAVX_done:
 // func adamAVX512(p []float32, g []float32, m []float32, v []float32, n int, k *[8]float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·adamAVX512(SB), NOSPLIT, $0-112
-	MOVQ         n+96(FP), CX
-	MOVQ         p_base+0(FP), DX
-	MOVQ         g_base+24(FP), BX
-	MOVQ         m_base+48(FP), SI
-	MOVQ         v_base+72(FP), DI
-	MOVQ         k+104(FP), AX
-	VBROADCASTSS (AX), Z0
-	VBROADCASTSS 4(AX), Z1
-	VBROADCASTSS 8(AX), Z2
-	VBROADCASTSS 12(AX), Z3
-	VBROADCASTSS 16(AX), Z4
-	VBROADCASTSS 20(AX), Z5
-	VBROADCASTSS 24(AX), Z6
-	VBROADCASTSS 28(AX), Z7
-	MOVL         $0x3f800000, AX
-	VPBROADCASTD AX, Z8
-	SHRQ         $0x04, CX
+	MOVQ         n+96(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	MOVQ         k+104(FP), DI
+	VBROADCASTSS (DI), Z0
+	VBROADCASTSS 4(DI), Z1
+	VBROADCASTSS 8(DI), Z2
+	VBROADCASTSS 12(DI), Z3
+	VBROADCASTSS 16(DI), Z4
+	VBROADCASTSS 20(DI), Z5
+	VBROADCASTSS 24(DI), Z6
+	VBROADCASTSS 28(DI), Z7
+	MOVL         $0x3f800000, DI
+	VPBROADCASTD DI, Z8
+	SHRQ         $0x04, AX
 	JE           adamAVX512_done
 
 adamAVX512_loop:
-	VMOVUPS      (BX), Z9
-	VMOVUPS      (SI), Z10
+	VMOVUPS      (DX), Z9
+	VMOVUPS      (BX), Z10
 	VMULPS       Z1, Z10, Z10
 	VMULPS       Z2, Z9, Z12
 	VADDPS       Z12, Z10, Z10
 	VANDPS       Z7, Z10, Z11
 	VCMPPS       $0x15, Z6, Z11, K1
 	VMOVAPS.Z    Z10, K1, Z10
-	VMOVUPS      Z10, (SI)
-	VMOVUPS      (DI), Z11
+	VMOVUPS      Z10, (BX)
+	VMOVUPS      (SI), Z11
 	VMULPS       Z3, Z11, Z11
 	VMULPS       Z4, Z9, Z12
 	VMULPS       Z9, Z12, Z12
@@ -795,23 +795,23 @@ adamAVX512_loop:
 	VANDPS       Z7, Z11, Z9
 	VCMPPS       $0x15, Z6, Z9, K1
 	VMOVAPS.Z    Z11, K1, Z11
-	VMOVUPS      Z11, (DI)
-	VSQRTPS      Z11, Z11
-	VADDPS       Z5, Z11, Z11
-	VRCP14PS     Z11, Z9
-	VMOVAPS      Z8, Z12
-	VFNMADD231PS Z9, Z11, Z12
-	VFMADD231PS  Z12, Z9, Z9
+	VMOVUPS      Z11, (SI)
+	VSQRTPS      Z11, Z9
+	VADDPS       Z5, Z9, Z9
 	VMULPS       Z0, Z10, Z12
-	VMULPS       Z9, Z12, Z12
-	VMOVUPS      (DX), Z9
+	VRCP14PS     Z9, Z10
+	VMOVAPS      Z8, Z11
+	VFNMADD231PS Z10, Z9, Z11
+	VFMADD231PS  Z11, Z10, Z10
+	VMULPS       Z10, Z12, Z12
+	VMOVUPS      (CX), Z9
 	VSUBPS       Z12, Z9, Z9
-	VMOVUPS      Z9, (DX)
+	VMOVUPS      Z9, (CX)
+	ADDQ         $0x40, CX
 	ADDQ         $0x40, DX
 	ADDQ         $0x40, BX
 	ADDQ         $0x40, SI
-	ADDQ         $0x40, DI
-	DECQ         CX
+	DECQ         AX
 	JNE          adamAVX512_loop
 
 adamAVX512_done:
