@@ -40,8 +40,9 @@ package gl
 
 typedef EGLDisplay (*glnn_get_platform_display_fn)(EGLenum, void*, const EGLint*);
 
-// glnn_has_ext reports whether the space-separated list holds name.
-static int glnn_has_ext(const char* list, const char* name) {
+// glnn_has_ext reports whether the space-separated list holds name. It is
+// not static: egldevices.go's preamble declares and uses it too.
+int glnn_has_ext(const char* list, const char* name) {
 	if (list == NULL) return 0;
 	size_t n = strlen(name);
 	const char* p = list;

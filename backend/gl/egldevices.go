@@ -25,17 +25,8 @@ typedef EGLBoolean (*glnn_query_devices_fn)(EGLint, EGLDeviceEXT*, EGLint*);
 typedef const char* (*glnn_query_device_string_fn)(EGLDeviceEXT, EGLint);
 typedef EGLBoolean (*glnn_query_device_attrib_fn)(EGLDeviceEXT, EGLint, EGLAttrib*);
 
-// glnn_dev_has_ext reports whether the space-separated list holds name.
-static int glnn_dev_has_ext(const char* list, const char* name) {
-	if (list == NULL) return 0;
-	size_t n = strlen(name);
-	const char* p = list;
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return 1;
-		p += n;
-	}
-	return 0;
-}
+// glnn_has_ext is defined in egl.go's preamble.
+int glnn_has_ext(const char* list, const char* name);
 
 // glnn_query_devices fills devs (up to max) and returns how many, or -1
 // when EGL_EXT_device_enumeration is missing.
@@ -55,14 +46,14 @@ static void glnn_device_info(EGLDeviceEXT dev, int* software, int* cudaExt, int*
 	glnn_query_device_string_fn str = (glnn_query_device_string_fn)eglGetProcAddress("eglQueryDeviceStringEXT");
 	glnn_query_device_attrib_fn attr = (glnn_query_device_attrib_fn)eglGetProcAddress("eglQueryDeviceAttribEXT");
 	const char* exts = str != NULL ? str(dev, EGL_EXTENSIONS) : NULL;
-	*software = glnn_dev_has_ext(exts, "EGL_MESA_device_software");
-	*cudaExt = glnn_dev_has_ext(exts, "EGL_NV_device_cuda");
+	*software = glnn_has_ext(exts, "EGL_MESA_device_software");
+	*cudaExt = glnn_has_ext(exts, "EGL_NV_device_cuda");
 	*cuda = -1;
 	*file = NULL;
 	EGLAttrib v = -1;
 	if (*cudaExt && attr != NULL && attr(dev, EGL_CUDA_DEVICE_NV, &v) && v >= 0) *cuda = (int)v;
-	if (str != NULL && glnn_dev_has_ext(exts, "EGL_EXT_device_drm_render_node")) *file = str(dev, EGL_DRM_RENDER_NODE_FILE_EXT);
-	if (str != NULL && *file == NULL && glnn_dev_has_ext(exts, "EGL_EXT_device_drm")) *file = str(dev, EGL_DRM_DEVICE_FILE_EXT);
+	if (str != NULL && glnn_has_ext(exts, "EGL_EXT_device_drm_render_node")) *file = str(dev, EGL_DRM_RENDER_NODE_FILE_EXT);
+	if (str != NULL && *file == NULL && glnn_has_ext(exts, "EGL_EXT_device_drm")) *file = str(dev, EGL_DRM_DEVICE_FILE_EXT);
 	eglGetError(); // a failed query leaves an error that is no one's concern
 }
 */
