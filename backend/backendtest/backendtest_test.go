@@ -50,7 +50,15 @@ func (d *mutant) SumRows(dst, src *backend.Tensor) {
 
 func (d *mutant) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activation) {
 	if d.bug == "relu-grad-masks-on-dy" && act == backend.ReLU {
-		y = dy
+		// Mask with a copy of dy, as a kernel reading dy twice would: dy
+		// itself may be dx (in place), which no input may alias.
+		masked, err := d.Device.Alloc(dy.Rows(), dy.Cols())
+		if err != nil {
+			panic(err)
+		}
+		defer d.Device.Release(masked)
+		d.Device.Copy(masked, dy)
+		y = masked
 	}
 	if d.bug == "leaky-relu-ignores-slope" && act.Kind == backend.KindLeakyReLU {
 		act.Alpha = 0.2

@@ -281,4 +281,35 @@ func testBadIndex(e *env) {
 		e.release(idx)
 		e.release(dst)
 	}
+
+	// Bad rows in several chunks of a gather a CPU device with several
+	// workers splits: reported once, and every one is zeroed.
+	const n, wide = 1000, 16
+	wideData := e.uniform(rows*wide, 1, 2)
+	wideSrc := e.upload(rows, wide, wideData)
+	idxData := make([]float32, n)
+	for i := range idxData {
+		idxData[i] = float32(i % rows)
+	}
+	idxData[400], idxData[700], idxData[999] = -3, 7.5, rows
+	idx := e.upload(n, 1, idxData)
+	dst := e.garbage(n, wide)
+	e.dev.Gather(dst, wideSrc, idx, 0)
+	err := e.dev.Sync()
+	what := fmt.Sprintf("Gather %d rows of src %s with bad indices at 400, 700 and 999", n, wideSrc.Shape())
+	if !errors.Is(err, backend.ErrBadIndex) {
+		e.t.Errorf("%s: Sync returned %v, want an error wrapping backend.ErrBadIndex", what, err)
+	}
+	if err := e.dev.Sync(); err != nil {
+		e.t.Errorf("%s: the error is reported again: %v", what, err)
+	}
+	var want []float32
+	for i, f := range idxData {
+		if i == 400 || i == 700 || i == 999 {
+			want = append(want, make([]float32, wide)...)
+		} else {
+			want = append(want, wideData[int(f)*wide:int(f+1)*wide]...)
+		}
+	}
+	e.exact(what+": the bad rows are zeroed, the others gathered", wide, e.get(dst), want)
 }

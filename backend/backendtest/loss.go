@@ -109,7 +109,9 @@ func (l rowLoss) twoCalls(e *env, what string, rows, cols int, loss0 float32, x1
 
 func testSoftmaxCrossEntropy(e *env) {
 	const loss0 = 0.75 // lossSum's value before the first call
-	for _, s := range [][2]int{{1, 1}, {3, 2}, {1, 65}, {7, 33}, {129, 10}, {129, 65}} {
+	// {2000, 10}, like the largest shapes of the other losses and metrics,
+	// is large enough for a CPU device with several workers to split.
+	for _, s := range [][2]int{{1, 1}, {3, 2}, {1, 65}, {7, 33}, {129, 10}, {129, 65}, {2000, 10}} {
 		r, c := s[0], s[1]
 		e.run("onehot-"+shape(r, c), func(e *env) {
 			sceLoss.twoCalls(e, fmt.Sprintf("SoftmaxCrossEntropy %s one-hot targets", shape(r, c)), r, c, loss0,
@@ -203,7 +205,7 @@ func mseFD(p, t []float64, rows, cols int) []float64 {
 
 func testMeanSquaredError(e *env) {
 	const loss0 = 1.25
-	for _, s := range [][2]int{{1, 1}, {4, 3}, {7, 33}, {129, 65}} {
+	for _, s := range [][2]int{{1, 1}, {4, 3}, {7, 33}, {129, 65}, {300, 301}} {
 		r, c := s[0], s[1]
 		what := fmt.Sprintf("MeanSquaredError %s", shape(r, c))
 		run := mseLoss.twoCalls(e, what, r, c, loss0,
@@ -274,7 +276,7 @@ func testCountCorrect(e *env) {
 		e.exact("CountCorrect leaves pred", 3, e.get(pred), ccPred)
 		e.exact("CountCorrect leaves targets", 3, e.get(target), ccTarget)
 	})
-	for _, s := range [][2]int{{1, 1}, {129, 10}, {7, 33}, {13, 1}} {
+	for _, s := range [][2]int{{1, 1}, {129, 10}, {7, 33}, {13, 1}, {8000, 10}} {
 		r, c := s[0], s[1]
 		e.run("random-"+shape(r, c), func(e *env) {
 			pd, td := e.uniform(r*c, -1, 1), e.oneHot(r, c)
@@ -396,4 +398,16 @@ func testGather(e *env) {
 	col := e.garbage(3, 1)
 	e.dev.Gather(col, one, zeros, 0)
 	e.exact("Gather 3 rows of src 1x1", 1, e.get(col), []float32{-2.5, -2.5, -2.5})
+
+	// Enough rows for a CPU device with several workers to split them.
+	wideData := e.uniform(50*64, -1, 1)
+	wide := e.upload(50, 64, wideData)
+	manyIdx := make([]float32, 1000)
+	for i := range manyIdx {
+		manyIdx[i] = float32(e.rng.IntN(50))
+	}
+	many := e.upload(len(manyIdx), 1, manyIdx)
+	dst = e.garbage(len(manyIdx), 64)
+	e.dev.Gather(dst, wide, many, 0)
+	e.exact("Gather 1000 rows of src 50x64", 64, e.get(dst), gathered(wideData, 64, manyIdx))
 }

@@ -9,7 +9,9 @@ import (
 
 // Shapes used by the element-wise families: a single element, odd sizes
 // that are not multiples of any tile or work-group size, a row and a column.
-var elemShapes = [][2]int{{1, 1}, {7, 33}, {129, 65}, {1, 200}, {13, 1}}
+// {300, 301} is large enough for a CPU device with several workers to split
+// the op between them.
+var elemShapes = [][2]int{{1, 1}, {7, 33}, {129, 65}, {1, 200}, {13, 1}, {300, 301}}
 
 func testInfo(e *env) {
 	info := e.dev.Info()
@@ -20,7 +22,7 @@ func testInfo(e *env) {
 }
 
 func testAlloc(e *env) {
-	for _, s := range append(elemShapes, [2]int{300, 301}) {
+	for _, s := range elemShapes {
 		r, c := s[0], s[1]
 		what := "Alloc " + shape(r, c)
 		x := e.alloc(r, c)

@@ -7,7 +7,7 @@ import (
 	"github.com/glnn/glnn/backend"
 )
 
-var optimShapes = [][2]int{{1, 1}, {7, 33}, {129, 65}}
+var optimShapes = [][2]int{{1, 1}, {7, 33}, {129, 65}, {300, 301}}
 
 func testSGD(e *env) {
 	for _, momentum := range []float32{0, 0.9} {
@@ -69,6 +69,10 @@ func testAdam(e *env) {
 			param, grad := e.upload(r, c, pd), e.alloc(r, c)
 			m, v := e.alloc(r, c), e.alloc(r, c)
 			p, m64, v64 := to64(pd), make([]float64, r*c), make([]float64, r*c)
+			// mScale is m's recurrence run on magnitudes: the size of the
+			// rounding error m carries, since m may cancel to ~0 while
+			// earlier steps' errors persist.
+			mScale := make([]float64, r*c)
 			b1, b2, eps := float64(cfg.beta1), float64(cfg.beta2), float64(cfg.eps)
 			for step := 1; step <= cfg.steps; step++ {
 				gd := e.uniform(r*c, -1, 1)
@@ -92,10 +96,9 @@ func testAdam(e *env) {
 				// AdamParams.StepSize: the bias corrections of m and v
 				// folded into the step, ε added to √v.
 				lrT := float64(cfg.lr) * math.Sqrt(1-math.Pow(b2, float64(step))) / (1 - math.Pow(b1, float64(step)))
-				mScale := make([]float64, r*c)
 				for i := range p {
 					g := float64(gd[i])
-					mScale[i] = b1*math.Abs(m64[i]) + (1-b1)*math.Abs(g) // m may cancel to ~0
+					mScale[i] = b1*mScale[i] + (1-b1)*math.Abs(g)
 					m64[i] = b1*m64[i] + (1-b1)*g
 					v64[i] = b2*v64[i] + (1-b2)*g*g
 					p[i] -= lrT * m64[i] / (math.Sqrt(v64[i]) + eps)
