@@ -25,12 +25,7 @@ func copyRows(w int) {
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s copies n rows of %d values from src to dst: see copyRows.", name, w))
 	n := Load(Param("n"), GP64())
-	ps := Load(Param("src").Base(), GP64())
-	lds := Load(Param("lds"), GP64())
-	SHLQ(U8(2), lds)
-	pd := Load(Param("dst").Base(), GP64())
-	ldd := Load(Param("ldd"), GP64())
-	SHLQ(U8(2), ldd)
+	pd, ldd, ps, lds := stridedPair()
 	TESTQ(n, n)
 	JE(LabelRef(name + "_done"))
 	Label(name + "_loop")
@@ -49,4 +44,16 @@ func copyRows(w int) {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// stridedPair loads the (dst, ldd, src, lds) parameters that copyRows and
+// transpose8x8 share: the two base pointers and the strides in bytes.
+func stridedPair() (pd, ldd, ps, lds Register) {
+	ps = Load(Param("src").Base(), GP64())
+	lds = Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	pd = Load(Param("dst").Base(), GP64())
+	ldd = Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	return pd, ldd, ps, lds
 }

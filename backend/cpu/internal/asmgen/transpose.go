@@ -22,12 +22,7 @@ func transpose8() {
 	Doc("transpose8x8AVX transposes blocks 8×8 blocks of src into dst: see transpose8x8.")
 
 	n := Load(Param("blocks"), GP64())
-	ps := Load(Param("src").Base(), GP64())
-	lds := Load(Param("lds"), GP64())
-	SHLQ(U8(2), lds)
-	pd := Load(Param("dst").Base(), GP64())
-	ldd := Load(Param("ldd"), GP64())
-	SHLQ(U8(2), ldd)
+	pd, ldd, ps, lds := stridedPair()
 
 	// Rows 3t, 3t+1, 3t+2 of the source (and of the destination) are
 	// addressed from base t with the stride as index.
