@@ -48,3 +48,8 @@ func adamAVX512(p []float32, g []float32, m []float32, v []float32, n int, k *[8
 //
 //go:noescape
 func sgdMomentumAVX(p []float32, g []float32, vel []float32, n int, k *[8]float32)
+
+// addBiasAVX sets y = x + b, or max(x + b, 0) with relu, over n values, n a multiple of 8: see addBiasTask.
+//
+//go:noescape
+func addBiasAVX(y []float32, x []float32, b []float32, n int, relu bool)

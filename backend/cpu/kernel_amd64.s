@@ -854,3 +854,44 @@ sgdMomentumAVX_loop:
 sgdMomentumAVX_done:
 	VZEROUPPER
 	RET
+
+// func addBiasAVX(y []float32, x []float32, b []float32, n int, relu bool)
+// Requires: AVX
+TEXT ·addBiasAVX(SB), NOSPLIT, $0-81
+	MOVQ   n+72(FP), AX
+	MOVQ   y_base+0(FP), CX
+	MOVQ   x_base+24(FP), DX
+	MOVQ   b_base+48(FP), BX
+	MOVB   relu+80(FP), SI
+	VXORPS Y0, Y0, Y0
+	SHRQ   $0x03, AX
+	JE     addBiasAVX_done
+	TESTB  SI, SI
+	JE     addBiasAVX_plain
+
+addBiasAVX_relu:
+	VMOVUPS (DX), Y1
+	VADDPS  (BX), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	DECQ    AX
+	JNE     addBiasAVX_relu
+	JMP     addBiasAVX_done
+
+addBiasAVX_plain:
+	VMOVUPS (DX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	DECQ    AX
+	JNE     addBiasAVX_plain
+
+addBiasAVX_done:
+	VZEROUPPER
+	RET

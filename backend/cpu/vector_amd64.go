@@ -4,7 +4,8 @@ package cpu
 
 import "golang.org/x/sys/cpu"
 
-// hasAVX: the optimizer kernels need AVX (no FMA: they do not fuse);
+// hasAVX: the optimizer and AddBias kernels need AVX (no FMA: they do
+// not fuse);
 // hasAVX512 selects Adam's 16-lane kernel.
 var (
 	hasAVX    = cpu.X86.HasAVX
@@ -38,5 +39,18 @@ func sgdVector(p, g, vel []float32, k *optConsts) int {
 	}
 	_, _ = g[n-1], vel[n-1]
 	sgdMomentumAVX(p, g, vel, n, k)
+	return n
+}
+
+// addBiasVector runs addBiasAVX on the largest multiple of 8 values of x
+// and returns how many it did (0 without AVX): the same bits as
+// addBiasRow.
+func addBiasVector(y, x, b []float32, relu bool) int {
+	n := len(x) &^ 7
+	if !hasAVX || n == 0 {
+		return 0
+	}
+	_, _ = y[n-1], b[n-1] // the kernel does not check bounds
+	addBiasAVX(y, x, b, n, relu)
 	return n
 }
