@@ -153,6 +153,9 @@ type actTask struct {
 func (t *actTask) run(_, lo, hi int) {
 	if t.act.Kind == backend.KindSoftmax {
 		n := t.cols
+		if softmaxVector(t.y[lo*n:hi*n], t.x[lo*n:hi*n], hi-lo, n) {
+			return
+		}
 		for r := lo; r < hi; r++ {
 			softmaxRow(t.y[r*n:r*n+n], t.x[r*n:r*n+n])
 		}

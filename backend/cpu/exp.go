@@ -26,6 +26,13 @@ func expNeg(z float64) float64 {
 	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
 }
 
+// The constants of expNeg32's range reduction.
+const (
+	log2e32 = 1.44269504
+	ln2hi32 = 0.693145752 // ln 2 rounded to 17 bits, so k·ln2hi32 is exact
+	ln2lo32 = 1.42860677e-06
+)
+
 // expNeg32 is e^z for z ≤ 0 in float32 arithmetic, within 2 ulp: as
 // expNeg, with a degree-6 polynomial on |r| ≤ ln2/2; 0 below −87.
 func expNeg32(z float32) float32 {
@@ -35,13 +42,8 @@ func expNeg32(z float32) float32 {
 		}
 		return 0
 	}
-	const (
-		log2e = 1.44269504
-		ln2hi = 0.693145752 // ln 2 rounded to 17 bits, so k·ln2hi is exact
-		ln2lo = 1.42860677e-06
-	)
-	k := float32(int32(z*log2e - 0.5)) // round to nearest for z ≤ 0
-	r := z - k*ln2hi - k*ln2lo
+	k := float32(int32(z*log2e32 - 0.5)) // round to nearest for z ≤ 0
+	r := z - k*ln2hi32 - k*ln2lo32
 	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
 	return p * math.Float32frombits(uint32(int32(k)+127)<<23)
 }

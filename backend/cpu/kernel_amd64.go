@@ -53,3 +53,8 @@ func sgdMomentumAVX(p []float32, g []float32, vel []float32, n int, k *[8]float3
 //
 //go:noescape
 func addBiasAVX(y []float32, x []float32, b []float32, n int, relu bool)
+
+// softmaxRowsAVX512 writes the softmax of each of rows rows of cols values of x into y: see softmaxRow.
+//
+//go:noescape
+func softmaxRowsAVX512(y []float32, x []float32, rows int, cols int, tail uint16, k *[11]float32)

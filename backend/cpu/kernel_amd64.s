@@ -895,3 +895,153 @@ addBiasAVX_plain:
 addBiasAVX_done:
 	VZEROUPPER
 	RET
+
+// func softmaxRowsAVX512(y []float32, x []float32, rows int, cols int, tail uint16, k *[11]float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-80
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         rows+48(FP), DX
+	MOVQ         cols+56(FP), BX
+	MOVQ         k+72(FP), SI
+	VBROADCASTSS (SI), Z0
+	VBROADCASTSS 4(SI), Z1
+	VBROADCASTSS 8(SI), Z2
+	VBROADCASTSS 12(SI), Z3
+	VBROADCASTSS 16(SI), Z4
+	VBROADCASTSS 20(SI), Z5
+	VBROADCASTSS 24(SI), Z6
+	VBROADCASTSS 28(SI), Z7
+	VBROADCASTSS 32(SI), Z8
+	VBROADCASTSS 36(SI), Z9
+	VBROADCASTSS 40(SI), Z10
+	MOVQ         BX, SI
+	SHRQ         $0x04, SI
+	MOVWLZX      tail+64(FP), DI
+	KMOVW        DI, K1
+	SHLQ         $0x02, BX
+	VMOVAPS      Z9, Z11
+	TESTQ        DX, DX
+	JE           softmaxRowsAVX512_done
+
+softmaxRowsAVX512_row:
+	VMOVAPS Z10, Z12
+	MOVQ    CX, DI
+	MOVQ    AX, R8
+	MOVQ    SI, R9
+	TESTQ   R9, R9
+	JE      softmaxRowsAVX512_max_tail
+
+softmaxRowsAVX512_max:
+	VMOVAPS Z10, Z13
+	VMOVUPS (DI), Z13
+	VMAXPS  Z13, Z12, Z12
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, R8
+	DECQ    R9
+	JNE     softmaxRowsAVX512_max
+
+softmaxRowsAVX512_max_tail:
+	VMOVAPS       Z10, Z13
+	VMOVUPS       (DI), K1, Z13
+	VMAXPS        Z13, Z12, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y13
+	VMAXPS        Y13, Y12, Y12
+	VEXTRACTF128  $0x01, Y12, X13
+	VMAXPS        X13, X12, X12
+	VPERMILPS     $0x4e, X12, X13
+	VMAXPS        X13, X12, X12
+	VPERMILPS     $0xb1, X12, X13
+	VMAXPS        X13, X12, X12
+	VBROADCASTSS  X12, Z12
+	VXORPS        Z13, Z13, Z13
+	MOVQ          CX, DI
+	MOVQ          AX, R8
+	MOVQ          SI, R9
+	TESTQ         R9, R9
+	JE            softmaxRowsAVX512_exp_tail
+
+softmaxRowsAVX512_exp:
+	VMOVUPS      (DI), Z14
+	VSUBPS       Z12, Z14, Z14
+	VCMPPS       $0x15, Z3, Z14, K2
+	VMAXPS       Z14, Z3, Z14
+	VMULPS       Z0, Z14, Z15
+	VRNDSCALEPS  $0x00, Z15, Z15
+	VMOVAPS      Z14, Z14
+	VFNMADD231PS Z1, Z15, Z14
+	VFNMADD231PS Z2, Z15, Z14
+	VMOVAPS      Z4, Z16
+	VFMADD213PS  Z5, Z14, Z16
+	VFMADD213PS  Z6, Z14, Z16
+	VFMADD213PS  Z7, Z14, Z16
+	VFMADD213PS  Z8, Z14, Z16
+	VFMADD213PS  Z9, Z14, Z16
+	VFMADD213PS  Z9, Z14, Z16
+	VSCALEFPS    Z15, Z16, Z16
+	VMOVAPS.Z    Z16, K2, Z16
+	VMOVUPS      Z16, (R8)
+	VADDPS       Z16, Z13, Z13
+	ADDQ         $0x40, DI
+	ADDQ         $0x40, R8
+	DECQ         R9
+	JNE          softmaxRowsAVX512_exp
+
+softmaxRowsAVX512_exp_tail:
+	VMOVUPS.Z     (DI), K1, Z14
+	VSUBPS        Z12, Z14, Z14
+	VCMPPS        $0x15, Z3, Z14, K2
+	VMAXPS        Z14, Z3, Z12
+	VMULPS        Z0, Z12, Z14
+	VRNDSCALEPS   $0x00, Z14, Z14
+	VMOVAPS       Z12, Z12
+	VFNMADD231PS  Z1, Z14, Z12
+	VFNMADD231PS  Z2, Z14, Z12
+	VMOVAPS       Z4, Z15
+	VFMADD213PS   Z5, Z12, Z15
+	VFMADD213PS   Z6, Z12, Z15
+	VFMADD213PS   Z7, Z12, Z15
+	VFMADD213PS   Z8, Z12, Z15
+	VFMADD213PS   Z9, Z12, Z15
+	VFMADD213PS   Z9, Z12, Z15
+	VSCALEFPS     Z14, Z15, Z15
+	VMOVAPS.Z     Z15, K2, Z15
+	VMOVAPS.Z     Z15, K1, Z15
+	VMOVUPS       Z15, K1, (R8)
+	VADDPS        Z15, Z13, Z13
+	VEXTRACTF64X4 $0x01, Z13, Y12
+	VADDPS        Y12, Y13, Y13
+	VEXTRACTF128  $0x01, Y13, X12
+	VADDPS        X12, X13, X13
+	VPERMILPS     $0x4e, X13, X12
+	VADDPS        X12, X13, X13
+	VPERMILPS     $0xb1, X13, X12
+	VADDPS        X12, X13, X13
+	VBROADCASTSS  X13, Z13
+	VDIVPS        Z13, Z11, Z12
+	MOVQ          CX, DI
+	MOVQ          AX, R8
+	MOVQ          SI, R9
+	TESTQ         R9, R9
+	JE            softmaxRowsAVX512_scale_tail
+
+softmaxRowsAVX512_scale:
+	VMULPS  (R8), Z12, Z13
+	VMOVUPS Z13, (R8)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, R8
+	DECQ    R9
+	JNE     softmaxRowsAVX512_scale
+
+softmaxRowsAVX512_scale_tail:
+	VMOVUPS.Z (R8), K1, Z13
+	VMULPS    Z12, Z13, Z13
+	VMOVUPS   Z13, K1, (R8)
+	ADDQ      BX, CX
+	ADDQ      BX, AX
+	DECQ      DX
+	JNE       softmaxRowsAVX512_row
+
+softmaxRowsAVX512_done:
+	VZEROUPPER
+	RET

@@ -1,5 +1,13 @@
 package cpu
 
+import "math"
+
+// softmaxConsts is the constants block of softmaxRowsAVX512 (the offsets
+// in internal/asmgen's softmax.go): expNeg32's range reduction, its floor,
+// its polynomial's coefficients from the highest, and −∞.
+var softmaxConsts = [11]float32{log2e32, ln2hi32, ln2lo32, -87,
+	1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, float32(math.Inf(-1))}
+
 // softmaxRow writes the max-subtracted softmax of x into y (y may be x),
 // in float32 with expNeg32: each value within a few ulp.
 func softmaxRow(y, x []float32) {

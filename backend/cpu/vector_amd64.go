@@ -54,3 +54,15 @@ func addBiasVector(y, x, b []float32, relu bool) int {
 	addBiasAVX(y, x, b, n, relu)
 	return n
 }
+
+// softmaxVector runs softmaxRowsAVX512 over rows rows of cols values of x
+// into y and reports whether it did (not without AVX-512). Its values
+// are within a few ulp of softmaxRow's.
+func softmaxVector(y, x []float32, rows, cols int) bool {
+	if !hasAVX512 || rows == 0 || cols == 0 {
+		return false
+	}
+	_, _ = y[rows*cols-1], x[rows*cols-1] // the kernel does not check bounds
+	softmaxRowsAVX512(y, x, rows, cols, uint16(1)<<(cols%16)-1, &softmaxConsts)
+	return true
+}
