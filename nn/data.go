@@ -19,7 +19,7 @@ type dataset struct {
 // where the device's memory is host memory (backend.Adopter), uploaded
 // otherwise. The caller must not change x or y until release.
 func (m *Sequential) upload(what string, x, y []float32) (*dataset, error) {
-	n, err := m.checkData(what, x, y)
+	n, err := m.checkData(what, x, y, true)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (d *dataset) release(dev backend.Device) {
 // checkData validates x and y (nil for inputs alone) against the model and
 // returns the number of samples: whole samples, finite values, and for
 // categorical cross-entropy targets that are probability rows.
-func (m *Sequential) checkData(what string, x, y []float32) (int, error) {
+func (m *Sequential) checkData(what string, x, y []float32, scanX bool) (int, error) {
 	if len(x) == 0 {
 		return 0, fmt.Errorf("nn: %s: no samples", what)
 	}
@@ -77,8 +77,10 @@ func (m *Sequential) checkData(what string, x, y []float32) (int, error) {
 	if n >= 1<<24 {
 		return 0, fmt.Errorf("nn: %s: %d samples is more than the 16,777,215 a data set may hold", what, n)
 	}
-	if i := finite.First(x); i >= 0 {
-		return 0, fmt.Errorf("nn: %s: sample %d has a non-finite input (%g at feature %d)", what, i/m.in, x[i], i%m.in)
+	if scanX {
+		if err := nonFiniteInput(what, x, m.in, 0); err != nil {
+			return 0, err
+		}
 	}
 	if y == nil {
 		return n, nil

@@ -80,13 +80,16 @@ func (d *dense) Forward(p *Pass, x *backend.Tensor) *backend.Tensor {
 	case d.keepsZ:
 		z := d.z.Rows(p.Rows)
 		dev.MatMul(z, x, d.w.Value, backend.NoTrans, backend.NoTrans)
+		p.screenInput(z)
 		dev.AddBias(z, z, d.b.Value, backend.Identity)
 		dev.Activate(y, z, act)
 	case act.Elementwise():
 		dev.MatMul(y, x, d.w.Value, backend.NoTrans, backend.NoTrans)
+		p.screenInput(y)
 		dev.AddBias(y, y, d.b.Value, act)
 	default: // softmax
 		dev.MatMul(y, x, d.w.Value, backend.NoTrans, backend.NoTrans)
+		p.screenInput(y)
 		dev.AddBias(y, y, d.b.Value, backend.Identity)
 		dev.Activate(y, y, act)
 	}

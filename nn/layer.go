@@ -49,6 +49,8 @@ type Pass struct {
 	// respect to its input (false for the first layers of a model, whose
 	// input gradient nothing uses).
 	NeedInputGrad bool
+
+	screen *inputScreen // Predict's input check, for the first Dense layer
 }
 
 // Builder is handed to Layer.Build to declare parameters and buffers.

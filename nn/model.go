@@ -41,6 +41,8 @@ type Sequential struct {
 	xb, yb, dOut, pb *Buffer           // input, target, loss gradient, probabilities
 	lossSum, correct *backend.Tensor
 	pass             Pass
+	screen           *inputScreen // Predict's input check, handed to each pass
+	screenState      inputScreen  // what screen points to, kept for its buffer
 
 	busy atomic.Bool
 }
@@ -276,6 +278,7 @@ func (m *Sequential) release() {
 			p.Value, p.Grad = nil, nil
 		}
 	}
+	m.screenState.release(m.dev)
 	*s = paramStore{}
 	m.lossSum, m.correct, m.params, m.bufs, m.batch, m.dev = nil, nil, nil, nil, 0, nil
 }
@@ -312,7 +315,7 @@ func (m *Sequential) forward(n int, training bool) *backend.Tensor {
 
 // forwardFrom runs the layers on the batch x.
 func (m *Sequential) forwardFrom(x *backend.Tensor, training bool) *backend.Tensor {
-	m.pass = Pass{Dev: m.dev, Rows: x.Rows(), Training: training}
+	m.pass = Pass{Dev: m.dev, Rows: x.Rows(), Training: training, screen: m.screen}
 	h := x
 	for i, l := range m.layers {
 		m.inputs[i] = h

@@ -69,7 +69,8 @@ func (m *Sequential) Evaluate(x, y []float32, batchSize int) (loss, accuracy flo
 
 // Predict returns the model's outputs for x (samples × InputSize()) as a
 // samples × OutputSize() slice, computed in batches of batchSize (0 means
-// 32). A softmax output layer gives class probabilities.
+// 32). A softmax output layer gives class probabilities. An input that is
+// NaN or infinite is an error that names the first such sample.
 func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 	m.enter("Predict")
 	defer m.exit()
@@ -82,13 +83,21 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 	if batchSize == 0 {
 		batchSize = 32
 	}
-	n, err := m.checkData("prediction input", x, nil)
+	const what = "prediction input"
+	screen := m.screens() // else the input is scanned here
+	n, err := m.checkData(what, x, nil, !screen)
 	if err != nil {
 		return nil, err
 	}
 	batch := min(batchSize, n)
 	if err := m.ensureBatch(batch); err != nil {
 		return nil, err
+	}
+	s := &m.screenState
+	if screen {
+		if err := s.prepare(m.dev, what, batch, m.widths[m.first]); err != nil {
+			return nil, fmt.Errorf("nn: %w", err)
+		}
 	}
 	out := make([]float32, n*m.out)
 	adopter, adopts := m.dev.(backend.Adopter)
@@ -101,7 +110,12 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 			if in, err = adopter.Adopt(b, m.in, rows); err != nil {
 				return nil, fmt.Errorf("nn: %w", err)
 			}
+			if screen {
+				s.begin(rows, off, m.in)
+				m.screen = s
+			}
 			h = m.forwardFrom(in, false)
+			m.screen = nil
 		} else {
 			m.dev.Upload(m.xb.Rows(b), rows)
 			h = m.forward(b, false)
@@ -111,12 +125,21 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 			m.dev.Activate(p, h, backend.Softmax)
 			h = p
 		}
-		err := m.dev.Download(out[off*m.out:(off+b)*m.out], h)
+		var err error
+		if screen {
+			err = s.err
+		}
+		if err == nil {
+			err = m.dev.Download(out[off*m.out:(off+b)*m.out], h)
+			if err != nil {
+				err = fmt.Errorf("nn: %w", err)
+			}
+		}
 		if in != nil {
 			m.dev.Release(in)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("nn: %w", err)
+			return nil, err
 		}
 	}
 	return out, nil
