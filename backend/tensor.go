@@ -95,6 +95,13 @@ func (t *Tensor) Slice(offset, rows, cols int) *Tensor {
 	return &Tensor{rows: rows, cols: cols, off: t.off + offset, st: t.st, view: true}
 }
 
+// Same reports whether t and u are the same elements of one storage, with
+// the same shape.
+func (t *Tensor) Same(u *Tensor) bool { return same(t, u) }
+
+// Overlaps reports whether t and u share any element of one storage.
+func (t *Tensor) Overlaps(u *Tensor) bool { return overlaps(t, u) }
+
 // overlaps reports whether a and b share any element of one storage.
 func overlaps(a, b *Tensor) bool {
 	return a.st == b.st && a.Len() > 0 && b.Len() > 0 &&

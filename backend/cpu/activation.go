@@ -132,6 +132,7 @@ func minItems(act backend.Activation) int {
 func (d *Device) Activate(y, x *backend.Tensor, act backend.Activation) {
 	d.tr.Activate(y, x, act)
 	defer d.tr.Exit()
+	d.flush()
 	t := &d.act
 	t.y, t.x, t.act, t.cols = mem(y), mem(x), act, x.Cols()
 	if act.Kind == backend.KindSoftmax {
@@ -169,6 +170,7 @@ func (t *actTask) run(_, lo, hi int) {
 func (d *Device) ActivationGrad(dx, dy, x, y *backend.Tensor, act backend.Activation) {
 	d.tr.ActivationGrad(dx, dy, x, y, act)
 	defer d.tr.Exit()
+	d.flush()
 	t := &d.actGrad
 	t.dx, t.dy, t.act, t.cols = mem(dx), mem(dy), act, dx.Cols()
 	t.x, t.y = nil, nil

@@ -7,6 +7,7 @@ import "github.com/glnn/glnn/backend"
 func (d *Device) CountCorrect(correct, pred, targets *backend.Tensor) {
 	d.tr.CountCorrect(correct, pred, targets)
 	defer d.tr.Exit()
+	d.flush()
 	t := &d.count
 	t.p, t.t, t.cols = mem(pred), mem(targets), pred.Cols()
 	t.grain = d.rowGrain(pred.Rows(), pred.Cols(), minCheap)
@@ -56,6 +57,7 @@ func argMax(x []float32) int {
 func (d *Device) ArgMax(dst, src *backend.Tensor) {
 	d.tr.ArgMax(dst, src)
 	defer d.tr.Exit()
+	d.flush()
 	out, x, n := mem(dst), mem(src), src.Cols()
 	for r := range out {
 		out[r] = float32(argMax(x[r*n : r*n+n]))

@@ -39,6 +39,8 @@ type Device struct {
 	// Reusable descriptors of parallel work, one per kind of op, so that
 	// dispatching allocates nothing.
 	mm      gemmTask
+	held    heldGemm // a MatMul not run yet (fuse.go)
+	fused   int      // ops run in a product's epilogue, for tests
 	fill    fillTask
 	addBias addBiasTask
 	sumRows sumRowsTask
@@ -166,6 +168,7 @@ func gib(b uint64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
 // Release frees t (the garbage collector reclaims its memory).
 func (d *Device) Release(t *backend.Tensor) {
+	d.flush() // the held product may write or read t
 	if buf, ok := d.tr.Release(t); ok {
 		d.bytes -= int64(cap(buf.([]float32))) * 4
 	}
@@ -178,6 +181,7 @@ func (d *Device) LiveBuffers() int { return d.tr.Live() }
 func (d *Device) Upload(dst *backend.Tensor, src []float32) {
 	d.tr.Upload(dst, len(src))
 	defer d.tr.Exit()
+	d.flush()
 	copy(mem(dst), src)
 }
 
@@ -189,6 +193,7 @@ func (d *Device) Download(dst []float32, src *backend.Tensor) error {
 		return err
 	}
 	defer d.tr.Exit()
+	d.flush()
 	copy(dst, mem(src))
 	return d.takeErr()
 }
@@ -200,6 +205,7 @@ func (d *Device) Sync() error {
 		return err
 	}
 	defer d.tr.Exit()
+	d.flush()
 	return d.takeErr()
 }
 
@@ -213,6 +219,9 @@ func (d *Device) takeErr() error {
 // stops the worker goroutines. It returns a deferred error not yet
 // reported; closing twice returns backend.ErrClosed.
 func (d *Device) Close() error {
+	if !d.tr.Closed() {
+		d.flush()
+	}
 	if _, err := d.tr.Close(); err != nil {
 		return err
 	}

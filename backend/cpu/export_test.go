@@ -20,3 +20,6 @@ func hostKernels() []microKernel {
 	}
 	return ks
 }
+
+// Fused returns how many ops d has run in a product's epilogue.
+func Fused(d *Device) int { return d.fused }

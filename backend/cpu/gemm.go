@@ -1,5 +1,7 @@
 package cpu
 
+import "github.com/glnn/glnn/backend"
+
 // The GEMM splits C into tiles of at most mc×nc (the kernel's blocking,
 // see microKernel), and walks k in blocks of at most kc. The worker that
 // owns a tile gets, for each k block, the tile's rows of op(A) (an mc×kc
@@ -42,6 +44,13 @@ type gemmTask struct {
 	tilesN         int  // tiles along n
 	ws             []gemmWorkspace
 	force          packForce // tests only: override packing
+
+	// The epilogue (see fuse.go), applied by the worker that computed a
+	// tile to the finished tile, while it is in that worker's cache.
+	sums []float32          // SumRows's dst: the column sums of C (before the bias), or nil
+	part []float64          // the sums' partials, one row of n per row of tiles
+	bias []float32          // AddBias's bias, or nil
+	act  backend.Activation // AddBias's activation
 }
 
 // packForce overrides the choice of packing, so that tests can run every
@@ -63,30 +72,48 @@ func grow(buf *[]float32, n int) []float32 {
 	return (*buf)[:n]
 }
 
+func growFloat64(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	return (*buf)[:n]
+}
+
 // gemm computes c (m×n, row-major) = or += op(a)·op(b), where op(a) is m×k
-// and op(b) is k×n.
+// and op(b) is k×n, now.
 func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) {
-	if m == 0 || n == 0 {
-		return
-	}
-	c = c[:m*n]
-	if k == 0 {
-		if !acc {
-			clear(c)
-		}
-		return
-	}
+	d.gemmSetup(c, a, b, m, n, k, transA, transB, acc)
+	d.gemmRun()
+}
+
+// gemmSetup records a product in d.mm, with no epilogue, for gemmRun.
+func (d *Device) gemmSetup(c, a, b []float32, m, n, k int, transA, transB, acc bool) {
 	g := &d.mm
-	g.kern = d.kern
-	mr, nr := g.kern.mr, g.kern.nr
-	g.a, g.b, g.c = a, b, c
+	g.a, g.b, g.c = a, b, c[:m*n]
 	g.m, g.n, g.k = m, n, k
 	g.transA, g.transB, g.acc = transA, transB, acc
+	g.sums, g.bias = nil, nil
+}
+
+// gemmRun computes the product recorded in d.mm and its epilogue.
+func (d *Device) gemmRun() {
+	g := &d.mm
+	defer func() { g.a, g.b, g.c, g.sums, g.bias = nil, nil, nil, nil, nil }()
+	m, n, k := g.m, g.n, g.k
+	if m == 0 || n == 0 || k == 0 {
+		if k == 0 && !g.acc {
+			clear(g.c)
+		}
+		d.epilogueAlone()
+		return
+	}
+	g.kern = d.kern
+	mr, nr := g.kern.mr, g.kern.nr
 	g.lda, g.ldb, g.ldc = k, n, n
-	if transA {
+	if g.transA {
 		g.lda = m
 	}
-	if transB {
+	if g.transB {
 		g.ldb = k
 	}
 
@@ -130,7 +157,7 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 	case forcePack:
 		g.packA, g.packB = true, true
 	case forceInPlace:
-		g.packA, g.packB = !g.kern.strided, !g.kern.strided || transB
+		g.packA, g.packB = !g.kern.strided, !g.kern.strided || g.transB
 	}
 	g.tilesN = tiles(n, nc)
 	nt := tiles(m, mc) * g.tilesN
@@ -143,8 +170,13 @@ func (d *Device) gemm(c, a, b []float32, m, n, k int, transA, transB, acc bool) 
 		grow(&ws.b, nc*g.kc)
 		grow(&ws.edge, mr*nr)
 	}
+	if g.sums != nil {
+		g.part = growFloat64(&g.part, tiles(m, mc)*n)
+	}
 	d.pool.parallelFor(g, nt, 1)
-	g.a, g.b, g.c = nil, nil, nil
+	if g.sums != nil {
+		g.combineSums()
+	}
 }
 
 // packing decides which full panels of op(A) and op(B) the kernel reads
@@ -253,6 +285,41 @@ func (g *gemmTask) tile(w, ic, jc int) {
 				}
 			}
 		}
+	}
+	if g.sums != nil || g.bias != nil {
+		g.epilogue(ic, jc, mb, nb)
+	}
+}
+
+// epilogue applies the fused ops to the finished mb×nb block of C at
+// (ic, jc): its column sums into the partials of its row of tiles, then
+// the bias and activation.
+func (g *gemmTask) epilogue(ic, jc, mb, nb int) {
+	c, ldc := g.c, g.ldc
+	if g.sums != nil {
+		p := g.part[ic/g.mc*g.n+jc:][:nb]
+		clear(p)
+		sumColumns(p, c[ic*ldc+jc:], mb, ldc)
+	}
+	if g.bias != nil {
+		b := g.bias[jc : jc+nb]
+		for i := ic; i < ic+mb; i++ {
+			row := c[i*ldc+jc : i*ldc+jc+nb]
+			biasActRow(row, row, b, g.act)
+		}
+	}
+}
+
+// combineSums adds up the partial column sums, row of tiles by row of
+// tiles, into g.sums.
+func (g *gemmTask) combineSums() {
+	tm := tiles(g.m, g.mc)
+	for j := range g.sums[:g.n] {
+		var s float64
+		for t := range tm {
+			s += g.part[t*g.n+j]
+		}
+		g.sums[j] = float32(s)
 	}
 }
 

@@ -58,3 +58,8 @@ func addBiasAVX(y []float32, x []float32, b []float32, n int, relu bool)
 //
 //go:noescape
 func softmaxRowsAVX512(y []float32, x []float32, rows int, cols int, tail uint16, k *[11]float32)
+
+// sumRowsAVX adds rows rows of n values of src (row stride ld, n a multiple of 4) to acc in float64: see sumRowsTask.
+//
+//go:noescape
+func sumRowsAVX(acc []float64, src []float32, rows int, ld int, n int)

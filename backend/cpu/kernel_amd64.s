@@ -1045,3 +1045,38 @@ softmaxRowsAVX512_scale_tail:
 softmaxRowsAVX512_done:
 	VZEROUPPER
 	RET
+
+// func sumRowsAVX(acc []float64, src []float32, rows int, ld int, n int)
+// Requires: AVX
+TEXT ·sumRowsAVX(SB), NOSPLIT, $0-72
+	MOVQ  acc_base+0(FP), AX
+	MOVQ  src_base+24(FP), CX
+	MOVQ  rows+48(FP), DX
+	MOVQ  ld+56(FP), BX
+	SHLQ  $0x02, BX
+	MOVQ  n+64(FP), SI
+	SHRQ  $0x02, SI
+	JE    sumRowsAVX_done
+	TESTQ DX, DX
+	JE    sumRowsAVX_done
+
+sumRowsAVX_row:
+	MOVQ AX, DI
+	MOVQ CX, R8
+	MOVQ SI, R9
+
+sumRowsAVX_col:
+	VCVTPS2PD (R8), Y0
+	VADDPD    (DI), Y0, Y0
+	VMOVUPD   Y0, (DI)
+	ADDQ      $0x10, R8
+	ADDQ      $0x20, DI
+	DECQ      R9
+	JNE       sumRowsAVX_col
+	ADDQ      BX, CX
+	DECQ      DX
+	JNE       sumRowsAVX_row
+
+sumRowsAVX_done:
+	VZEROUPPER
+	RET

@@ -13,6 +13,7 @@ import (
 func (d *Device) SoftmaxCrossEntropy(dLogits, lossSum, logits, targets *backend.Tensor) {
 	d.tr.Loss("SoftmaxCrossEntropy", dLogits, lossSum, logits, targets)
 	defer d.tr.Exit()
+	d.flush()
 	rows, cols := logits.Rows(), logits.Cols()
 	t := &d.sce
 	t.dl, t.x, t.t = mem(dLogits), mem(logits), mem(targets)
@@ -77,6 +78,7 @@ func (t *sceTask) run(_, lo, hi int) {
 func (d *Device) MeanSquaredError(dPred, lossSum, pred, target *backend.Tensor) {
 	d.tr.Loss("MeanSquaredError", dPred, lossSum, pred, target)
 	defer d.tr.Exit()
+	d.flush()
 	t := &d.mse
 	t.d, t.p, t.t = mem(dPred), mem(pred), mem(target)
 	t.scale = 2 / float64(max(pred.Len(), 1))

@@ -10,6 +10,7 @@ import (
 func (d *Device) Fill(dst *backend.Tensor, v float32) {
 	d.tr.Fill(dst)
 	defer d.tr.Exit()
+	d.flush()
 	x := mem(dst)
 	f := &d.fill
 	f.x, f.v = x, v
@@ -37,6 +38,7 @@ func (f *fillTask) run(_, lo, hi int) {
 func (d *Device) Copy(dst, src *backend.Tensor) {
 	d.tr.Copy(dst, src)
 	defer d.tr.Exit()
+	d.flush()
 	copy(mem(dst), mem(src))
 }
 
@@ -47,6 +49,7 @@ func (d *Device) Copy(dst, src *backend.Tensor) {
 func (d *Device) Gather(dst, src, indices *backend.Tensor, offset int) {
 	d.tr.Gather(dst, src, indices, offset)
 	defer d.tr.Exit()
+	d.flush()
 	t := &d.gather
 	t.out, t.src = mem(dst), mem(src)
 	t.idx = mem(indices)[offset : offset+dst.Rows()]

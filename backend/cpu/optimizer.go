@@ -12,6 +12,7 @@ import (
 func (d *Device) SGD(param, grad, velocity *backend.Tensor, h backend.SGDParams) {
 	d.tr.SGD(param, grad, velocity, h)
 	defer d.tr.Exit()
+	d.flush()
 	t := &d.opt
 	t.adam = false
 	t.p, t.g, t.m = mem(param), mem(grad), nil
@@ -27,6 +28,7 @@ func (d *Device) SGD(param, grad, velocity *backend.Tensor, h backend.SGDParams)
 func (d *Device) Adam(param, grad, m, v *backend.Tensor, h backend.AdamParams) {
 	d.tr.Adam(param, grad, m, v, h)
 	defer d.tr.Exit()
+	d.flush()
 	t := &d.opt
 	t.adam = true
 	t.p, t.g, t.m, t.v = mem(param), mem(grad), mem(m), mem(v)

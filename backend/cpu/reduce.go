@@ -17,18 +17,28 @@ func (d *Device) rowGrain(rows, cols, minElems int) int {
 }
 
 // SumRows computes dst (1×cols) = Σ over rows of src, accumulating in
-// float64.
+// float64. On the product of the MatMul just before it, it runs in that
+// product's epilogue (see fuse.go).
 func (d *Device) SumRows(dst, src *backend.Tensor) {
 	d.tr.SumRows(dst, src)
 	defer d.tr.Exit()
-	cols := src.Cols()
+	if d.fuseSumRows(dst, src) {
+		return
+	}
+	d.flush()
+	d.sumRowsOf(mem(dst), mem(src), src.Rows(), src.Cols())
+}
+
+// sumRowsOf is SumRows on rows×cols values, split over the workers by
+// columns, each column summed in row order.
+func (d *Device) sumRowsOf(dst, src []float32, rows, cols int) {
 	if cap(d.colAcc) < cols {
 		d.colAcc = make([]float64, cols)
 	}
 	t := &d.sumRows
-	t.dst, t.src, t.acc = mem(dst), mem(src), d.colAcc[:cols]
-	t.rows, t.cols = src.Rows(), cols
-	minCols := max(1, minCheap/max(src.Rows(), 1))
+	t.dst, t.src, t.acc = dst, src, d.colAcc[:cols]
+	t.rows, t.cols = rows, cols
+	minCols := max(1, minCheap/max(rows, 1))
 	d.pool.parallelFor(t, cols, d.pool.grainFor(cols, minCols))
 	t.dst, t.src = nil, nil
 }
@@ -39,18 +49,30 @@ type sumRowsTask struct {
 	rows, cols int
 }
 
+// run sums columns [lo, hi).
 func (t *sumRowsTask) run(_, lo, hi int) {
 	acc := t.acc[lo:hi]
 	clear(acc)
-	for r := 0; r < t.rows; r++ {
-		row := t.src[r*t.cols+lo : r*t.cols+hi]
-		for j, v := range row {
-			acc[j] += float64(v)
-		}
-	}
+	sumColumns(acc, t.src[lo:], t.rows, t.cols)
 	dst := t.dst[lo:hi]
 	for j, s := range acc {
 		dst[j] = float32(s)
+	}
+}
+
+// sumColumns adds rows rows of len(acc) values of src (row stride ld) to
+// acc in float64: the vector kernel takes what it can, the Go loop the
+// rest, each column in row order (so the bits do not depend on which did
+// it).
+func sumColumns(acc []float64, src []float32, rows, ld int) {
+	done := sumRowsVector(acc, src, rows, ld)
+	n := len(acc)
+	for r := 0; r < rows; r++ {
+		row := src[r*ld+done : r*ld+n]
+		a := acc[done:n]
+		for j, v := range row {
+			a[j] += float64(v)
+		}
 	}
 }
 

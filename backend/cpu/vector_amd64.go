@@ -66,3 +66,16 @@ func softmaxVector(y, x []float32, rows, cols int) bool {
 	softmaxRowsAVX512(y, x, rows, cols, uint16(1)<<(cols%16)-1, &softmaxConsts)
 	return true
 }
+
+// sumRowsVector runs sumRowsAVX over the largest multiple of 4 of the
+// len(acc) columns of rows rows of src (row stride ld) and returns how
+// many columns it did (0 without AVX): the same bits as the Go loop.
+func sumRowsVector(acc []float64, src []float32, rows, ld int) int {
+	n := len(acc) &^ 3
+	if !hasAVX || n == 0 || rows == 0 {
+		return 0
+	}
+	_ = src[(rows-1)*ld+n-1] // the kernel does not check bounds
+	sumRowsAVX(acc, src, rows, ld, n)
+	return n
+}

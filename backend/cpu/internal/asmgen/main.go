@@ -1,7 +1,7 @@
 // Command asmgen writes the amd64 assembly of the CPU backend: the GEMM's
 // AVX-512 and AVX2 micro-kernels, the 8×8 transpose and the row copies
-// used by its packing, the AVX optimizer steps, AddBias's row kernel and
-// Softmax's. It is run by go generate in backend/cpu:
+// used by its packing, the AVX optimizer steps, and the row kernels of
+// AddBias, Softmax and SumRows. It is run by go generate in backend/cpu:
 //
 //	go -C internal/asmgen run . -out ../../kernel_amd64.s -stubs ../../kernel_amd64.go -pkg cpu
 //
@@ -36,5 +36,6 @@ func main() {
 	optimizerKernels()
 	addBiasAVX()
 	softmaxRowsAVX512()
+	sumRowsAVX()
 	Generate()
 }
