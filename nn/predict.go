@@ -95,7 +95,7 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 	}
 	s := &m.screenState
 	if screen {
-		if err := s.prepare(m.dev, what, batch, m.widths[m.first]); err != nil {
+		if err := s.prepare(m.dev, what, m.widths[m.first]); err != nil {
 			return nil, fmt.Errorf("nn: %w", err)
 		}
 	}
@@ -127,7 +127,7 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 		}
 		var err error
 		if screen {
-			err = s.err
+			err = s.verify(m.dev)
 		}
 		if err == nil {
 			err = m.dev.Download(out[off*m.out:(off+b)*m.out], h)
