@@ -93,54 +93,69 @@ func (m *Sequential) Predict(x []float32, batchSize int) ([]float32, error) {
 	if err := m.ensureBatch(batch); err != nil {
 		return nil, err
 	}
-	s := &m.screenState
 	if screen {
-		if err := s.prepare(m.dev, what, m.widths[m.first]); err != nil {
+		if err := m.screenState.prepare(m.dev, what, m.widths[m.first]); err != nil {
 			return nil, fmt.Errorf("nn: %w", err)
 		}
 	}
 	out := make([]float32, n*m.out)
-	adopter, adopts := m.dev.(backend.Adopter)
 	for off := 0; off < n; off += batch {
 		b := min(batch, n-off)
-		rows := x[off*m.in : (off+b)*m.in]
-		var h, in *backend.Tensor
-		if adopts { // host memory: the input is used where it is
-			var err error
-			if in, err = adopter.Adopt(b, m.in, rows); err != nil {
-				return nil, fmt.Errorf("nn: %w", err)
-			}
-			if screen {
-				s.begin(rows, off, m.in)
-				m.screen = s
-			}
-			h = m.forwardFrom(in, false)
-			m.screen = nil
-		} else {
-			m.dev.Upload(m.xb.Rows(b), rows)
-			h = m.forward(b, false)
-		}
-		if m.head {
-			p := m.pb.Rows(b)
-			m.dev.Activate(p, h, backend.Softmax)
-			h = p
-		}
-		var err error
-		if screen {
-			err = s.verify(m.dev)
-		}
-		if err == nil {
-			err = m.dev.Download(out[off*m.out:(off+b)*m.out], h)
-			if err != nil {
-				err = fmt.Errorf("nn: %w", err)
-			}
-		}
-		if in != nil {
-			m.dev.Release(in)
-		}
-		if err != nil {
+		if err := m.predictBatch(out[off*m.out:(off+b)*m.out], x[off*m.in:(off+b)*m.in], off, b, screen); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// predictBatch writes into dst the outputs for the b samples x, the first
+// of them sample first. On a device whose memory is host memory
+// (backend.Adopter) the input is used where it is, and a softmax output
+// is written straight into dst; screen says whether the first layer
+// checks the input (see inputScreen).
+func (m *Sequential) predictBatch(dst, x []float32, first, b int, screen bool) error {
+	adopter, adopts := m.dev.(backend.Adopter)
+	var h *backend.Tensor
+	if adopts {
+		in, err := adopter.Adopt(b, m.in, x)
+		if err != nil {
+			return fmt.Errorf("nn: %w", err)
+		}
+		defer m.dev.Release(in)
+		if screen {
+			m.screenState.begin(x, first, m.in)
+			m.screen = &m.screenState
+		}
+		h = m.forwardFrom(in, false)
+		m.screen = nil
+	} else {
+		m.dev.Upload(m.xb.Rows(b), x)
+		h = m.forward(b, false)
+	}
+	if screen {
+		if err := m.screenState.verify(m.dev); err != nil {
+			return err
+		}
+	}
+	var err error
+	switch {
+	case m.head && adopts:
+		var p *backend.Tensor
+		if p, err = adopter.Adopt(b, m.out, dst); err != nil {
+			break
+		}
+		m.dev.Activate(p, h, backend.Softmax)
+		err = m.dev.Sync()
+		m.dev.Release(p)
+	case m.head:
+		p := m.pb.Rows(b)
+		m.dev.Activate(p, h, backend.Softmax)
+		err = m.dev.Download(dst, p)
+	default:
+		err = m.dev.Download(dst, h)
+	}
+	if err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	return nil
 }

@@ -121,3 +121,117 @@ func TestPredictScreensInput(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictMatchesFloat64 checks Predict's outputs against the model's
+// forward pass computed in float64 from its weights, for a softmax head
+// (written straight into the result on the CPU), a linear output, and a
+// model that starts with an activation layer (not screened), at batch
+// sizes that leave a short last batch; and that Predict leaves no tensor
+// behind.
+func TestPredictMatchesFloat64(t *testing.T) {
+	const samples, features = 10, 6
+	rng := rand.New(rand.NewPCG(9, 3))
+	x := make([]float32, samples*features)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	dev := newCPU(t)
+	models := []struct {
+		layers []nn.Layer
+		loss   nn.Loss
+		acts   []func(v []float64) // each Dense layer's activation, in order
+		pre    func(v []float64)   // an activation layer before the first Dense
+	}{
+		{[]nn.Layer{nn.Input(features), nn.Dense(5, "relu"), nn.Dense(3, "softmax")}, nn.CategoricalCrossEntropy,
+			[]func([]float64){relu64, softmaxRow64}, nil},
+		{[]nn.Layer{nn.Input(features), nn.Dense(4, "tanh"), nn.Dense(2, "")}, nn.MeanSquaredError,
+			[]func([]float64){tanh64, func([]float64) {}}, nil},
+		{[]nn.Layer{nn.Input(features), nn.LeakyReLU(0.1), nn.Dense(3, "softmax")}, nn.CategoricalCrossEntropy,
+			[]func([]float64){softmaxRow64}, func(v []float64) {
+				for i := range v {
+					if v[i] < 0 {
+						v[i] *= float64(float32(0.1))
+					}
+				}
+			}},
+	}
+	for mi, spec := range models {
+		m := nn.NewSequential(spec.layers...)
+		if err := m.Compile(dev, nn.Adam(0.01), spec.loss, nn.CompileOptions{Seed: uint64(mi + 1)}); err != nil {
+			t.Fatal(err)
+		}
+		ws, err := m.Weights()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float64, 0, samples*m.OutputSize())
+		for s := range samples {
+			h := make([]float64, features)
+			for i := range h {
+				h[i] = float64(x[s*features+i])
+			}
+			if spec.pre != nil {
+				spec.pre(h)
+			}
+			for l := 0; l < len(ws); l += 2 {
+				w, b := ws[l], ws[l+1]
+				z := make([]float64, w.Cols)
+				for j := range z {
+					z[j] = float64(b.Data[j])
+					for i := range h {
+						z[j] += h[i] * float64(w.Data[i*w.Cols+j])
+					}
+				}
+				spec.acts[l/2](z)
+				h = z
+			}
+			want = append(want, h...)
+		}
+		if _, err := m.Predict(x, samples); err != nil { // the batch buffers exist from here on
+			t.Fatal(err)
+		}
+		live := dev.LiveBuffers()
+		for _, batch := range []int{1, 4, 7, samples} {
+			got, err := m.Predict(x, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Abs(float64(got[i])-want[i]) > 1e-5*math.Max(1, math.Abs(want[i])) {
+					t.Fatalf("model %d, batch %d: output %d is %g, want %g", mi, batch, i, got[i], want[i])
+				}
+			}
+			if n := dev.LiveBuffers(); n != live {
+				t.Fatalf("model %d, batch %d: %d tensors live after Predict, want %d", mi, batch, n, live)
+			}
+		}
+		m.Release()
+	}
+}
+
+func relu64(v []float64) {
+	for i := range v {
+		v[i] = math.Max(v[i], 0)
+	}
+}
+
+func tanh64(v []float64) {
+	for i := range v {
+		v[i] = math.Tanh(v[i])
+	}
+}
+
+func softmaxRow64(v []float64) {
+	mx := math.Inf(-1)
+	for _, x := range v {
+		mx = math.Max(mx, x)
+	}
+	s := 0.0
+	for i := range v {
+		v[i] = math.Exp(v[i] - mx)
+		s += v[i]
+	}
+	for i := range v {
+		v[i] /= s
+	}
+}
