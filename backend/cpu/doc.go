@@ -26,8 +26,17 @@
 // a register-tiled micro-kernel computes each small block of C (see
 // microKernel). On amd64 the micro-kernel is written in assembly,
 // generated with avo by internal/asmgen (a module of its own, run by go
-// generate): an 8×32 AVX-512 kernel and a 6×16 AVX2+FMA kernel. New picks
+// generate): an 8×32 AVX-512 kernel (with a 16×16 one for products at
+// most 16 columns wide, which 8×32 would mostly pad) and a 6×16 AVX2+FMA
+// kernel. New picks
 // the fastest one the CPU supports, and a portable Go kernel everywhere
 // else; Options.Kernel or the GLNN_CPU_KERNEL environment variable
 // ("avx512", "avx2" or "go") force one, and Info().Name says which runs.
+//
+// A MatMul runs when the next op is called, so that a SumRows of its
+// product and a Dense layer's bias and activation (AddBias in place) can
+// run in the GEMM's epilogue, on each tile of the product while it is in
+// the cache of the worker that computed it (fuse.go). The row-wise ops
+// that the reference model runs every step (AddBias, SumRows, Softmax,
+// the optimizers) have AVX or AVX-512 row kernels beside their Go loops.
 package cpu

@@ -108,6 +108,9 @@ func (d *Device) gemmRun() {
 		return
 	}
 	g.kern = d.kern
+	if nk := g.kern.narrow; nk != nil && n <= nk.nr {
+		g.kern = *nk
+	}
 	mr, nr := g.kern.mr, g.kern.nr
 	g.lda, g.ldb, g.ldc = k, n, n
 	if g.transA {

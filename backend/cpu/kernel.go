@@ -47,6 +47,9 @@ type microKernel struct {
 	fn         func(kc int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, accumulate bool)
 	transpose8 transposer
 	copyRows   rowCopier
+	// narrow, if set, is the kernel for products at most narrow.nr
+	// columns wide, which this one's nr would mostly pad.
+	narrow *microKernel
 }
 
 // kernelGo2x4 is the portable kernel: 2×4 accumulators in local variables.

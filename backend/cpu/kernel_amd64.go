@@ -9,6 +9,11 @@ package cpu
 //go:noescape
 func gemmAVX512_8x32(kc int, a []float32, rsA int, csA int, b []float32, rsB int, c []float32, ldc int, accumulate bool)
 
+// gemmAVX512_16x16 computes one 16×16 block of C with AVX512: see microKernel.
+//
+//go:noescape
+func gemmAVX512_16x16(kc int, a []float32, rsA int, csA int, b []float32, rsB int, c []float32, ldc int, accumulate bool)
+
 // gemmAVX2_6x16 computes one 6×16 block of C with AVX2: see microKernel.
 //
 //go:noescape

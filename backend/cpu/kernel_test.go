@@ -11,10 +11,18 @@ import (
 	"github.com/glnn/glnn/backend"
 )
 
-// testKernels returns the kernels this CPU runs and reference kernels of
-// other tile shapes, each of which is held to the microKernel contract.
+// testKernels returns the kernels this CPU runs (with their narrow
+// kernels) and reference kernels of other tile shapes, each of which is
+// held to the microKernel contract.
 func testKernels() []microKernel {
-	return append(hostKernels(), refKernel(3, 5))
+	var ks []microKernel
+	for _, k := range hostKernels() {
+		ks = append(ks, k)
+		if k.narrow != nil {
+			ks = append(ks, *k.narrow)
+		}
+	}
+	return append(ks, refKernel(3, 5))
 }
 
 // refKernel returns a plain-loop kernel of any shape: it checks the

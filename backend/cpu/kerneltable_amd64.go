@@ -8,7 +8,7 @@ const hasAsmKernels = true
 // kernelTable lists the kernels New can select, fastest first: AVX-512,
 // AVX2 with FMA, and the portable Go kernel for any other CPU.
 var kernelTable = []kernelEntry{
-	{kern: asmKernel("avx512", 8, 32, gemmAVX512_8x32), missing: func(f cpuFeatures) string {
+	{kern: withNarrow(asmKernel("avx512", 8, 32, gemmAVX512_8x32), asmKernel("avx512/16x16", 16, 16, gemmAVX512_16x16)), missing: func(f cpuFeatures) string {
 		switch {
 		case !f.AVX512F:
 			return "AVX-512F"
@@ -36,6 +36,12 @@ var kernelTable = []kernelEntry{
 // 32 KiB of the 48 KiB L1). 128 or 512 for kc and 512 rows ran the same;
 // narrower tiles (256 columns) ran slower on large products.
 const asmMC, asmNC, asmKC = 256, 1024, 256
+
+// withNarrow returns k with narrow as its kernel for narrow products.
+func withNarrow(k, narrow microKernel) microKernel {
+	k.narrow = &narrow
+	return k
+}
 
 // asmKernel wraps an assembly kernel, which reads and writes through the
 // slices' base pointers without bounds checks: the wrapper indexes the
