@@ -168,10 +168,13 @@ func (i Info) String() string {
 
 // Adopter is implemented by devices whose memory is host memory (the CPU
 // backend): Adopt returns a rows×cols tensor whose storage is data itself,
-// with no copy, so that a large data set is held once. The device only
-// reads an adopted tensor's elements unless an op writes it; the caller
-// must not change data while the tensor is live. Release forgets the
-// tensor and leaves data to the caller.
+// with no copy, so that a large data set is held once (or an op's output
+// lands where the caller wants it). The device only reads an adopted
+// tensor's elements unless an op writes it; the caller must not change
+// data while the tensor is live, and sees what ops wrote into it once Sync
+// (or Release) returns: as on any device, an op may still be pending when
+// the call returns. Release forgets the tensor and leaves data to the
+// caller.
 type Adopter interface {
 	Adopt(rows, cols int, data []float32) (*Tensor, error)
 }
