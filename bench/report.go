@@ -258,7 +258,7 @@ func inferenceTable(p printer, r *Report) {
 	devs := r.models()
 	p("\n%s\n\n", headInference)
 	p("Predict on the first N MNIST test images at batch %d with the same model (upload, forward pass with softmax, download), "+
-		"the median of %s; the last column is the throughput over %s's.\n\n", r.InferBatch, plural(r.Reps, "run"), cell(r.Baseline))
+		"the median of %s after a warm-up run; the last column is the throughput over %s's.\n\n", r.InferBatch, plural(r.Reps, "run"), cell(r.Baseline))
 	p.row("device", "batch", "samples", "s / run", "samples/s", r.ratioHead())
 	p("|---|--:|--:|--:|--:|--:|\n")
 	for _, d := range devs {

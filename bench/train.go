@@ -54,8 +54,10 @@ func measureTraining(ctx context.Context, dev backend.Device, reps int, data *da
 
 // measureInference times Predict of the reference model (as compiled:
 // inference speed does not depend on the weights) on the first n test
-// images at batch size batch, reps times after a one-batch warm-up, and
-// reports the median. Each Predict uploads its batches and downloads the
+// images at batch size batch, reps times after one warm-up run (which
+// compiles any shaders and brings the images into the caches, as the
+// runs of a program that predicts over and over find them), and reports
+// the median. Each Predict uploads its batches and downloads the
 // probabilities, as a caller's would.
 func measureInference(ctx context.Context, dev backend.Device, reps int, data *dataset, n, batch int) (InferenceResult, error) {
 	model, err := referenceModel(dev)
@@ -65,7 +67,7 @@ func measureInference(ctx context.Context, dev backend.Device, reps int, data *d
 	defer model.Release()
 	x := data.testX[:n*benchcase.Inputs]
 	batch = min(batch, n)
-	if _, err := model.Predict(x[:batch*benchcase.Inputs], batch); err != nil {
+	if _, err := model.Predict(x, batch); err != nil {
 		return InferenceResult{}, err
 	}
 	secs := make([]float64, reps)
