@@ -30,9 +30,11 @@ func child(args string, env ...string) *exec.Cmd {
 
 // TestProgressBar runs train under a pseudo-terminal (script -qc): the bar
 // is redrawn in place on stderr. Piped, the output has no carriage returns
-// or cursor movements.
+// or cursor movements. The bar is redrawn four times a second, so the run
+// must last a second or so: 15,000 single-sample steps per epoch (30,000
+// samples/s here).
 func TestProgressBar(t *testing.T) {
-	dir := writeData(t, t.TempDir(), 3000, 100)
+	dir := writeData(t, t.TempDir(), 15000, 100)
 	script, err := exec.LookPath("script")
 	if err != nil {
 		t.Skipf("no script(1) to make a pseudo-terminal: %v", err)
@@ -45,7 +47,7 @@ func TestProgressBar(t *testing.T) {
 	}
 	s := string(out)
 	frames := strings.Count(s, "\x1b[1A") // cursor up: a redraw in place
-	if frames < 2 || !strings.Contains(s, "epoch 1/2 ") || !strings.Contains(s, "/3000 [") || !strings.Contains(s, "ETA") {
+	if frames < 2 || !strings.Contains(s, "epoch 1/2 ") || !strings.Contains(s, "/15000 [") || !strings.Contains(s, "ETA") {
 		t.Fatalf("no live progress bar on the terminal (%d redraws):\n%q", frames, s)
 	}
 	if !strings.Contains(s, "loss ") || !strings.Contains(s, "test accuracy: ") {
