@@ -68,3 +68,8 @@ func softmaxRowsAVX512(y []float32, x []float32, rows int, cols int, tail uint16
 //
 //go:noescape
 func sumRowsAVX(acc []float64, src []float32, rows int, ld int, n int)
+
+// sumRowsAVX512 adds rows rows of n values of src (row stride ld, n a multiple of 8) to acc in float64: see sumRowsTask.
+//
+//go:noescape
+func sumRowsAVX512(acc []float64, src []float32, rows int, ld int, n int)

@@ -1459,3 +1459,92 @@ sumRowsAVX_col:
 sumRowsAVX_done:
 	VZEROUPPER
 	RET
+
+// func sumRowsAVX512(acc []float64, src []float32, rows int, ld int, n int)
+// Requires: AVX, AVX512F
+TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-72
+	MOVQ acc_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ rows+48(FP), DX
+	MOVQ ld+56(FP), BX
+	SHLQ $0x02, BX
+	MOVQ n+64(FP), SI
+	SHRQ $0x03, SI
+
+sumRowsAVX512_wide:
+	CMPQ    SI, $0x08
+	JL      sumRowsAVX512_narrow
+	VMOVUPD (AX), Z0
+	VMOVUPD 64(AX), Z1
+	VMOVUPD 128(AX), Z2
+	VMOVUPD 192(AX), Z3
+	VMOVUPD 256(AX), Z4
+	VMOVUPD 320(AX), Z5
+	VMOVUPD 384(AX), Z6
+	VMOVUPD 448(AX), Z7
+	MOVQ    CX, DI
+	MOVQ    DX, R8
+	TESTQ   R8, R8
+	JE      sumRowsAVX512_rows8_end
+
+sumRowsAVX512_rows8:
+	VCVTPS2PD (DI), Z8
+	VADDPD    Z8, Z0, Z0
+	VCVTPS2PD 32(DI), Z8
+	VADDPD    Z8, Z1, Z1
+	VCVTPS2PD 64(DI), Z8
+	VADDPD    Z8, Z2, Z2
+	VCVTPS2PD 96(DI), Z8
+	VADDPD    Z8, Z3, Z3
+	VCVTPS2PD 128(DI), Z8
+	VADDPD    Z8, Z4, Z4
+	VCVTPS2PD 160(DI), Z8
+	VADDPD    Z8, Z5, Z5
+	VCVTPS2PD 192(DI), Z8
+	VADDPD    Z8, Z6, Z6
+	VCVTPS2PD 224(DI), Z8
+	VADDPD    Z8, Z7, Z7
+	ADDQ      BX, DI
+	DECQ      R8
+	JNE       sumRowsAVX512_rows8
+
+sumRowsAVX512_rows8_end:
+	VMOVUPD Z0, (AX)
+	VMOVUPD Z1, 64(AX)
+	VMOVUPD Z2, 128(AX)
+	VMOVUPD Z3, 192(AX)
+	VMOVUPD Z4, 256(AX)
+	VMOVUPD Z5, 320(AX)
+	VMOVUPD Z6, 384(AX)
+	VMOVUPD Z7, 448(AX)
+	ADDQ    $0x00000200, AX
+	ADDQ    $0x00000100, CX
+	SUBQ    $0x08, SI
+	JMP     sumRowsAVX512_wide
+
+sumRowsAVX512_narrow:
+	TESTQ   SI, SI
+	JE      sumRowsAVX512_done
+	VMOVUPD (AX), Z0
+	MOVQ    CX, DI
+	MOVQ    DX, R8
+	TESTQ   R8, R8
+	JE      sumRowsAVX512_rows1_end
+
+sumRowsAVX512_rows1:
+	VCVTPS2PD (DI), Z1
+	VADDPD    Z1, Z0, Z0
+	ADDQ      BX, DI
+	DECQ      R8
+	JNE       sumRowsAVX512_rows1
+
+sumRowsAVX512_rows1_end:
+	VMOVUPD Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000020, CX
+	DECQ    SI
+	JMP     sumRowsAVX512_narrow
+
+sumRowsAVX512_done:
+	VZEROUPPER
+	RET

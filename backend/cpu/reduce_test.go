@@ -13,7 +13,7 @@ import (
 // infinities in some columns.
 func TestSumRowsVectorMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
-	for _, cols := range []int{1, 3, 4, 5, 8, 13, 64, 130} {
+	for _, cols := range []int{1, 3, 4, 5, 8, 9, 13, 64, 76, 130} {
 		for _, rows := range []int{1, 7, 300} {
 			src := make([]float32, rows*cols)
 			for i := range src {

@@ -67,15 +67,25 @@ func softmaxVector(y, x []float32, rows, cols int) bool {
 	return true
 }
 
-// sumRowsVector runs sumRowsAVX over the largest multiple of 4 of the
-// len(acc) columns of rows rows of src (row stride ld) and returns how
-// many columns it did (0 without AVX): the same bits as the Go loop.
+// sumRowsVector runs sumRowsAVX512 over the largest multiple of 8 of the
+// len(acc) columns of rows rows of src (row stride ld), then sumRowsAVX
+// over the largest multiple of 4 of the rest (or over all of them without
+// AVX-512), and returns how many columns they did (0 without AVX): the
+// same bits as the Go loop.
 func sumRowsVector(acc []float64, src []float32, rows, ld int) int {
-	n := len(acc) &^ 3
-	if !hasAVX || n == 0 || rows == 0 {
+	if rows == 0 {
 		return 0
 	}
-	_ = src[(rows-1)*ld+n-1] // the kernel does not check bounds
-	sumRowsAVX(acc, src, rows, ld, n)
-	return n
+	done := 0
+	if n := len(acc) &^ 7; hasAVX512 && n > 0 {
+		_ = src[(rows-1)*ld+n-1] // the kernels do not check bounds
+		sumRowsAVX512(acc, src, rows, ld, n)
+		done = n
+	}
+	if n := (len(acc) - done) &^ 3; hasAVX && n > 0 {
+		_ = src[(rows-1)*ld+done+n-1]
+		sumRowsAVX(acc[done:], src[done:], rows, ld, n)
+		done += n
+	}
+	return done
 }

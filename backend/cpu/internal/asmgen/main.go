@@ -37,5 +37,6 @@ func main() {
 	addBiasAVX()
 	softmaxRowsAVX512()
 	sumRowsAVX()
+	sumRowsAVX512()
 	Generate()
 }
