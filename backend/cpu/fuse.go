@@ -12,10 +12,10 @@ import "github.com/glnn/glnn/backend"
 // So MatMul does not run at once: the device holds it (d.held, with the
 // product set up in d.mm) until the next op. A SumRows of C (into a
 // tensor apart from C) joins the held product's epilogue and leaves it
-// held; an AddBias of C in place joins
-// it and runs it. Every other op, and Upload, Download, Sync, Release
-// and Close, first runs the held product as it is (flush). Ops thus take
-// effect in call order, as on any device; only their cost changes.
+// held; an AddBias of C in place joins it and runs it. Every other op,
+// and Upload, Download, Sync, Release and Close, first runs the held
+// product as it is (flush). Ops thus take effect in call order, as on any
+// device; only their cost changes.
 //
 // In the epilogue SumRows sums each tile's columns in float64 and the
 // tiles' sums row of tiles by row of tiles, so its last bits depend on the
