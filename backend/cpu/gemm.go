@@ -65,16 +65,11 @@ const (
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
-func grow(buf *[]float32, n int) []float32 {
+// grow returns the first n elements of *buf, reallocating it when it is
+// too short.
+func grow[T float32 | float64](buf *[]T, n int) []T {
 	if cap(*buf) < n {
-		*buf = make([]float32, n)
-	}
-	return (*buf)[:n]
-}
-
-func growFloat64(buf *[]float64, n int) []float64 {
-	if cap(*buf) < n {
-		*buf = make([]float64, n)
+		*buf = make([]T, n)
 	}
 	return (*buf)[:n]
 }
@@ -174,7 +169,7 @@ func (d *Device) gemmRun() {
 		grow(&ws.edge, mr*nr)
 	}
 	if g.sums != nil {
-		g.part = growFloat64(&g.part, tiles(m, mc)*n)
+		g.part = grow(&g.part, tiles(m, mc)*n)
 	}
 	d.pool.parallelFor(g, nt, 1)
 	if g.sums != nil {

@@ -32,11 +32,8 @@ func (d *Device) SumRows(dst, src *backend.Tensor) {
 // sumRowsOf is SumRows on rows×cols values, split over the workers by
 // columns, each column summed in row order.
 func (d *Device) sumRowsOf(dst, src []float32, rows, cols int) {
-	if cap(d.colAcc) < cols {
-		d.colAcc = make([]float64, cols)
-	}
 	t := &d.sumRows
-	t.dst, t.src, t.acc = dst, src, d.colAcc[:cols]
+	t.dst, t.src, t.acc = dst, src, grow(&d.colAcc, cols)
 	t.rows, t.cols = rows, cols
 	minCols := max(1, minCheap/max(rows, 1))
 	d.pool.parallelFor(t, cols, d.pool.grainFor(cols, minCols))

@@ -18,16 +18,7 @@ import (
 // of the Go loop, so the sums have its bits.
 func sumRowsAVX() {
 	const name = "sumRowsAVX"
-	TEXT(name, NOSPLIT, "func(acc []float64, src []float32, rows, ld, n int)")
-	Pragma("noescape")
-	Doc(name + " adds rows rows of n values of src (row stride ld, n a multiple of 4) to acc in float64: see sumRowsTask.")
-	pa := Load(Param("acc").Base(), GP64())
-	ps := Load(Param("src").Base(), GP64())
-	rows := Load(Param("rows"), GP64())
-	ld := Load(Param("ld"), GP64())
-	SHLQ(U8(2), ld)
-	n := Load(Param("n"), GP64())
-	SHRQ(U8(2), n)
+	pa, ps, rows, ld, n := sumRowsText(name, 4)
 	JE(LabelRef(name + "_done"))
 	TESTQ(rows, rows)
 	JE(LabelRef(name + "_done"))
@@ -61,16 +52,7 @@ func sumRowsAVX() {
 // bits, and acc is touched once instead of once per row.
 func sumRowsAVX512() {
 	const name = "sumRowsAVX512"
-	TEXT(name, NOSPLIT, "func(acc []float64, src []float32, rows, ld, n int)")
-	Pragma("noescape")
-	Doc(name + " adds rows rows of n values of src (row stride ld, n a multiple of 8) to acc in float64: see sumRowsTask.")
-	pa := Load(Param("acc").Base(), GP64())
-	ps := Load(Param("src").Base(), GP64())
-	rows := Load(Param("rows"), GP64())
-	ld := Load(Param("ld"), GP64())
-	SHLQ(U8(2), ld)
-	n := Load(Param("n"), GP64())
-	SHRQ(U8(3), n) // groups of 8 columns
+	pa, ps, rows, ld, n := sumRowsText(name, 8)
 	// block sums nv groups of 8 columns (nv zmm accumulators) over all
 	// the rows, then moves pa and ps past them.
 	block := func(nv int) {
@@ -116,4 +98,21 @@ func sumRowsAVX512() {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// sumRowsText starts a SumRows kernel for n a multiple of group (4 or 8)
+// and loads its parameters: the base pointers of acc and src, rows, the
+// row stride in bytes, and n/group (whose zero flag is set).
+func sumRowsText(name string, group int) (pa, ps, rows, ld, n Register) {
+	TEXT(name, NOSPLIT, "func(acc []float64, src []float32, rows, ld, n int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s adds rows rows of n values of src (row stride ld, n a multiple of %d) to acc in float64: see sumRowsTask.", name, group))
+	pa = Load(Param("acc").Base(), GP64())
+	ps = Load(Param("src").Base(), GP64())
+	rows = Load(Param("rows"), GP64())
+	ld = Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	n = Load(Param("n"), GP64())
+	SHRQ(U8(map[int]uint8{4: 2, 8: 3}[group]), n)
+	return pa, ps, rows, ld, n
 }
